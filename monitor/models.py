@@ -1,0 +1,189 @@
+"""Plain frozen data shared by every layer: documents, changes, matches, alerts, deliveries.
+
+Nothing here does I/O. Every model that is stored converts to and from a JSON-safe dict so that the
+store can keep it and the renderer can rebuild it after a restart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+# The Federal Register's document types: the API's display names, keyed by the short codes its search
+# conditions (and our watchlists' `types`) use.
+DOCUMENT_TYPES: dict[str, str] = {
+    "RULE": "Rule",
+    "PRORULE": "Proposed Rule",
+    "NOTICE": "Notice",
+    "PRESDOCU": "Presidential Document",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    name: str
+    slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One item a source saw: a Federal Register document, a public inspection filing, a page entry...
+
+    Only meaningful fields live here; volatile upstream fields (page views, check times) are dropped by
+    the parser so that they can never cause a change.
+    """
+
+    source: str
+    number: str
+    title: str
+    type: str = ""
+    action: str = ""
+    abstract: str = ""
+    agencies: tuple[Agency, ...] = ()
+    publication_date: date | None = None
+    effective_on: date | None = None
+    comments_close_on: date | None = None
+    dates: str = ""
+    cfr_references: tuple[str, ...] = ()
+    regulation_id_numbers: tuple[str, ...] = ()
+    docket_ids: tuple[str, ...] = ()
+    citation: str = ""
+    significant: bool = False
+    correction_of: str | None = None
+    corrections: tuple[str, ...] = ()
+    html_url: str = ""
+    pdf_url: str = ""
+    raw_text_url: str = ""
+
+    @property
+    def agency_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.agencies)
+
+    @property
+    def agency_slugs(self) -> tuple[str, ...]:
+        return tuple(a.slug for a in self.agencies if a.slug)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key in ("publication_date", "effective_on", "comments_close_on"):
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        values = dict(data)
+        for key in ("publication_date", "effective_on", "comments_close_on"):
+            raw = values.get(key)
+            values[key] = date.fromisoformat(raw) if raw else None
+        values["agencies"] = tuple(Agency(**a) for a in values.get("agencies", ()))
+        for key in ("cfr_references", "regulation_id_numbers", "docket_ids", "corrections"):
+            values[key] = tuple(values.get(key, ()))
+        return cls(**values)
+
+    def content_hash(self) -> str:
+        """A stable hash of everything meaningful; equal hashes mean "nothing to report"."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+ChangeKind = Literal["new", "updated"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one poll says happened to one document, compared with the stored snapshot."""
+
+    kind: ChangeKind
+    document: Document
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One query term found in one field of a document."""
+
+    term: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    watchlist: str
+    hits: tuple[Hit, ...] = ()
+    snippet: str = ""
+
+
+EventKind = Literal["published", "updated"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One thing worth telling one watchlist's audience. `key` makes it happen at most once, ever."""
+
+    key: str
+    event: EventKind
+    watchlist: str
+    document: Document
+    match: Match
+    changes: tuple[FieldChange, ...] = ()
+    notify: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "event": self.event,
+            "watchlist": self.watchlist,
+            "document": self.document.to_dict(),
+            "match": {
+                "watchlist": self.match.watchlist,
+                "hits": [dataclasses.asdict(h) for h in self.match.hits],
+                "snippet": self.match.snippet,
+            },
+            "changes": [dataclasses.asdict(c) for c in self.changes],
+            "notify": list(self.notify),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Alert:
+        match = data["match"]
+        return cls(
+            key=data["key"],
+            event=data["event"],
+            watchlist=data["watchlist"],
+            document=Document.from_dict(data["document"]),
+            match=Match(
+                watchlist=match["watchlist"],
+                hits=tuple(Hit(**h) for h in match["hits"]),
+                snippet=match["snippet"],
+            ),
+            changes=tuple(FieldChange(**c) for c in data.get("changes", ())),
+            notify=tuple(data.get("notify", ())),
+        )
+
+
+DeliveryState = Literal["pending", "sent", "dead"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One alert on its way to one target; the outbox row the dispatcher drains."""
+
+    id: int
+    alert_id: int
+    target: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: float
+    last_error: str = ""

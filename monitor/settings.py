@@ -1,0 +1,310 @@
+"""Settings: one typed model, loaded once from a TOML file and MONITOR_ environment variables.
+
+Precedence, strongest first: environment variables (`MONITOR_` prefix, `__` between nesting levels, e.g.
+`MONITOR_FEDERAL_REGISTER__INTERVAL=5m`), then the TOML file (`--config PATH` or `MONITOR_CONFIG`), then the
+built-in defaults below. Unknown keys are errors at every level, and every error names the key path and the
+file, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor.core.query import QueryError, parse_query
+from monitor.models import DOCUMENT_TYPES
+from monitor.notify.targets import TargetRefused, check_target_url
+
+CONFIG_ENV = "MONITOR_CONFIG"
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """'90s', '5m', '1h', '1d', '1h30m' or a plain number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '90s', '5m', '1h'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        elif text and _DURATION_PART.sub("", text).strip() == "":
+            seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+        else:
+            raise ValueError(f"{value!r} is not a duration; write e.g. '90s', '5m', '1h' or seconds")
+    else:
+        raise ValueError("a duration is a number of seconds or a string like '90s', '5m', '1h'")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+EventName = Literal["published", "updated"]
+TypeCode = Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"]
+
+
+class Section(BaseModel):
+    """A config table: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FederalRegisterSettings(Section):
+    enabled: bool = True
+    base_url: str = "https://www.federalregister.gov/api/v1/"
+    interval: Duration = 900.0
+    lookback_days: int = Field(3, ge=1, le=31)
+    per_page: int = Field(1000, ge=2, le=2000)
+    agencies: list[str] = Field(default_factory=list, description="server-side agency slug pre-filter")
+    types: list[TypeCode] = Field(default_factory=list, description="server-side document type pre-filter")
+
+    @model_validator(mode="after")
+    def _check_url(self) -> FederalRegisterSettings:
+        if not re.match(r"https?://", self.base_url):
+            raise ValueError("base_url must start with http:// or https://")
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+        return self
+
+
+class HttpSettings(Section):
+    contact: str = Field("", description="an e-mail or URL upstream operators can reach you at")
+    timeout: Duration = 30.0
+    max_response_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+
+
+class DeliverySettings(Section):
+    max_attempts: int = Field(8, ge=1, le=100)
+    backoff_base: Duration = 30.0
+    backoff_max: Duration = 3600.0
+    timeout: Duration = 30.0
+    concurrency: int = Field(4, ge=1, le=64)
+
+
+class TargetSettings(Section):
+    """Where alerts go: any Apprise URL, given directly, through an environment variable or a file."""
+
+    url: SecretStr | None = None
+    url_env: str | None = None
+    url_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TargetSettings:
+        given = [k for k in ("url", "url_env", "url_file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("set exactly one of url, url_env or url_file")
+        return self
+
+    def resolve_url(self) -> str:
+        """The secret URL itself. Error messages name where it should be, never what it is."""
+        if self.url is not None:
+            return self.url.get_secret_value().strip()
+        if self.url_env is not None:
+            value = os.environ.get(self.url_env, "").strip()
+            if not value:
+                raise ValueError(f"environment variable {self.url_env} is not set or empty")
+            return value
+        assert self.url_file is not None
+        try:
+            value = self.url_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read url_file {self.url_file}: {exc.strerror}") from None
+        if not value:
+            raise ValueError(f"url_file {self.url_file} is empty")
+        return value
+
+
+class WatchlistSettings(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    query: str
+    agencies: list[str] = Field(default_factory=list)
+    types: list[TypeCode] = Field(default_factory=list)
+    notify: list[str] | None = Field(None, description="target names; all targets when left out")
+    events: list[EventName] = Field(default_factory=list, description="event kinds; all when empty")
+
+    @model_validator(mode="after")
+    def _check_query(self) -> WatchlistSettings:
+        try:
+            parse_query(self.query)
+        except QueryError as exc:
+            raise ValueError(f"invalid query in watchlist {self.name!r}: {exc}") from None
+        return self
+
+
+DEFAULT_AI_QUERY = (
+    '"artificial intelligence" | "AI diffusion" | "model weights" | "advanced computing" '
+    '| "frontier model*" | "foundation model*" | "large language model*" | "machine learning" '
+    '| supercomput* | "data center validated end user*" '
+    '| ((semiconductor* | "integrated circuit*" | chip*) '
+    '("export administration regulations" | "export control*" | "commerce control list" '
+    '| "foreign direct product") -polysilicon)'
+)
+
+
+def _default_watchlists() -> list[WatchlistSettings]:
+    return [WatchlistSettings(name="ai-export-controls", query=DEFAULT_AI_QUERY)]
+
+
+def _default_targets() -> dict[str, TargetSettings]:
+    return {"console": TargetSettings(url=SecretStr("console://"))}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("./data")
+    allow_private_targets: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    federal_register: FederalRegisterSettings = FederalRegisterSettings()
+    http: HttpSettings = HttpSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    targets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], TargetSettings] = Field(
+        default_factory=_default_targets
+    )
+    watchlists: list[WatchlistSettings] = Field(default_factory=_default_watchlists)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        names = [w.name for w in self.watchlists]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"watchlist names must be unique; repeated: {', '.join(duplicates)}")
+        for watchlist in self.watchlists:
+            unknown = [t for t in watchlist.notify or () if t not in self.targets]
+            if unknown:
+                raise ValueError(
+                    f"watchlist {watchlist.name!r} notifies unknown target(s) {', '.join(unknown)}; "
+                    f"known targets: {', '.join(sorted(self.targets)) or '(none)'}"
+                )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, file_secret_settings, _FileSource(settings_cls))
+
+    def target_urls(self) -> dict[str, str]:
+        """Every target's resolved URL (secret: pass to Apprise, never print)."""
+        return {name: target.resolve_url() for name, target in self.targets.items()}
+
+    def watchlist_targets(self, notify: list[str] | None) -> tuple[str, ...]:
+        return tuple(notify) if notify is not None else tuple(self.targets)
+
+
+# The parsed TOML file for the load under way; the file source reads it (pydantic-settings builds sources
+# from the class, so the data travels beside it rather than through the constructor, which would outrank
+# the environment).
+_FILE_DATA: ContextVar[Mapping[str, Any]] = ContextVar("_FILE_DATA")
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_DATA.get({}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_DATA.get({}))
+
+
+class ConfigError(Exception):
+    """Everything wrong with a configuration, one problem per line, each naming the key path and file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    path = ""
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                path += f" ({node['name']})"
+        else:
+            path += f".{part}" if path else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return path or "(top level)"
+
+
+def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see config/monitor.example.toml)"
+    return f"{where}: {_key_path(loc, data)}: {message}"
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load settings from `path` (or $MONITOR_CONFIG), the environment and the defaults.
+
+    A file that was asked for explicitly must exist: a typo in a path never silently means "defaults".
+    Raises ConfigError naming every problem.
+    """
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = os.environ[CONFIG_ENV]
+    data: dict[str, Any] = {}
+    where = "built-in defaults and MONITOR_ environment"
+    if path is not None:
+        file = Path(path)
+        where = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"{file}: config file does not exist"]) from None
+        except OSError as exc:
+            raise ConfigError([f"{file}: cannot read config file: {exc.strerror}"]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+        except UnicodeDecodeError:
+            raise ConfigError([f"{file}: not valid TOML: the file is not UTF-8 text"]) from None
+    token = _FILE_DATA.set(data)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise ConfigError([_describe(e, where, data) for e in exc.errors()]) from None
+    finally:
+        _FILE_DATA.reset(token)
+    _check_targets(settings, where)
+    return settings
+
+
+def _check_targets(settings: Settings, where: str) -> None:
+    problems = []
+    for name, target in settings.targets.items():
+        try:
+            check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)
+        except (ValueError, TargetRefused) as exc:
+            problems.append(f"{where}: targets.{name}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+
+
+__all__ = ["DOCUMENT_TYPES", "ConfigError", "Settings", "load_settings", "parse_duration"]

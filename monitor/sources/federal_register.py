@@ -1,0 +1,209 @@
+"""The Federal Register documents API: fetch the recent publication window, parse it into Documents.
+
+Quirks handled here (see SOURCES.md section 1):
+- `order=newest` is always sent; the default order is relevance, which would make paging unstable.
+- `count` and `total_pages` are capped upstream and prove nothing; pages are followed by `next_page_url`
+  until it is absent.
+- a search with no hits answers only {"description", "count": 0}, without `results`.
+- `next_page_url` names the API's own host; it is re-based onto the configured base URL so that a mirror or
+  a test fake keeps receiving the follow-up requests.
+A poll that fails on any page fails whole: a partial list is never stored as if it were complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from monitor.core.clock import lookback_window
+from monitor.models import Agency, Document
+from monitor.settings import FederalRegisterSettings
+from monitor.sources.http import HttpClient, SourceError
+
+NAME = "federal_register"
+MAX_PAGES = 50
+
+FIELDS = (
+    "document_number",
+    "title",
+    "type",
+    "action",
+    "abstract",
+    "dates",
+    "effective_on",
+    "comments_close_on",
+    "publication_date",
+    "agencies",
+    "cfr_references",
+    "regulation_id_numbers",
+    "docket_ids",
+    "citation",
+    "significant",
+    "correction_of",
+    "corrections",
+    "html_url",
+    "pdf_url",
+    "raw_text_url",
+)
+
+
+class ParseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    documents: list[Document]
+    next_page_url: str | None
+
+
+def build_search_params(settings: FederalRegisterSettings, since: date, until: date) -> list[tuple[str, str]]:
+    params = [
+        ("order", "newest"),
+        ("per_page", str(settings.per_page)),
+        ("conditions[publication_date][gte]", since.isoformat()),
+        ("conditions[publication_date][lte]", until.isoformat()),
+    ]
+    params += [("conditions[agencies][]", slug) for slug in settings.agencies]
+    params += [("conditions[type][]", code) for code in settings.types]
+    params += [("fields[]", name) for name in FIELDS]
+    return params
+
+
+def _text(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _date(value: Any, field: str, number: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ParseError(f"document {number}: {field} {value!r} is not a date") from None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v) for v in value if v not in (None, ""))
+
+
+def _cfr(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    refs = []
+    for ref in value:
+        if isinstance(ref, dict) and ref.get("title") is not None and ref.get("part"):
+            refs.append(f"{ref['title']} CFR {ref['part']}")
+    return tuple(refs)
+
+
+def _agencies(value: Any) -> tuple[Agency, ...]:
+    if not isinstance(value, list):
+        return ()
+    agencies = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        name = item.get("name") or item.get("raw_name")
+        if name:
+            agencies.append(Agency(_text(name), item.get("slug") or None))
+    return tuple(agencies)
+
+
+def parse_document(raw: Any, source: str = NAME) -> Document:
+    """One API result -> Document. Volatile fields (page views, check times) are not carried over."""
+    if not isinstance(raw, dict):
+        raise ParseError(f"a result is {type(raw).__name__}, not an object")
+    number = raw.get("document_number")
+    if not isinstance(number, str) or not number.strip():
+        raise ParseError("a result has no document_number")
+    number = number.strip()
+    title = _text(raw.get("title"))
+    if not title:
+        raise ParseError(f"document {number} has no title")
+    return Document(
+        source=source,
+        number=number,
+        title=title,
+        type=_text(raw.get("type")),
+        action=_text(raw.get("action")),
+        abstract=_text(raw.get("abstract")),
+        agencies=_agencies(raw.get("agencies")),
+        publication_date=_date(raw.get("publication_date"), "publication_date", number),
+        effective_on=_date(raw.get("effective_on"), "effective_on", number),
+        comments_close_on=_date(raw.get("comments_close_on"), "comments_close_on", number),
+        dates=_text(raw.get("dates")),
+        cfr_references=_cfr(raw.get("cfr_references")),
+        regulation_id_numbers=_strings(raw.get("regulation_id_numbers")),
+        docket_ids=_strings(raw.get("docket_ids")),
+        citation=_text(raw.get("citation")),
+        significant=bool(raw.get("significant")),
+        correction_of=raw.get("correction_of") or None,
+        corrections=_strings(raw.get("corrections")),
+        html_url=_text(raw.get("html_url")),
+        pdf_url=_text(raw.get("pdf_url")),
+        raw_text_url=_text(raw.get("raw_text_url")),
+    )
+
+
+def parse_search_page(data: Any) -> SearchPage:
+    """A `documents.json` answer -> its documents and the next page's URL, or ParseError."""
+    if not isinstance(data, dict):
+        raise ParseError(f"the answer is {type(data).__name__}, not an object")
+    if "results" not in data:
+        if data.get("count") == 0:
+            return SearchPage([], None)  # the zero-result body: only description and count
+        raise ParseError("the answer has neither results nor count 0")
+    results = data["results"]
+    if not isinstance(results, list):
+        raise ParseError("results is not a list")
+    next_url = data.get("next_page_url")
+    return SearchPage(
+        [parse_document(r) for r in results], next_url if isinstance(next_url, str) and next_url else None
+    )
+
+
+def rebase_url(next_url: str, base_url: str) -> str:
+    """Point an API-built URL (…/api/v1/documents?…) at the configured base, keeping path and query."""
+    parts = urlsplit(next_url)
+    base_path = urlsplit(base_url).path
+    marker = "/api/v1/"
+    path = parts.path
+    relative = path.split(marker, 1)[1] if marker in path else path.removeprefix(base_path).lstrip("/")
+    return urljoin(base_url, relative) + (f"?{parts.query}" if parts.query else "")
+
+
+class FederalRegisterSource:
+    name = NAME
+
+    def __init__(self, settings: FederalRegisterSettings, http: HttpClient) -> None:
+        self.settings = settings
+        self.http = http
+        self.interval = settings.interval
+
+    async def fetch(self, now: datetime) -> list[Document]:
+        since, until = lookback_window(now, self.settings.lookback_days)
+        return await self.fetch_window(since, until)
+
+    async def fetch_window(self, since: date, until: date) -> list[Document]:
+        url: str | None = urljoin(self.settings.base_url, "documents.json")
+        params: Sequence[tuple[str, str]] | None = build_search_params(self.settings, since, until)
+        documents: dict[str, Document] = {}
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return list(documents.values())
+            data = await self.http.get_json(NAME, url, params)
+            try:
+                page = parse_search_page(data)
+            except ParseError as exc:
+                raise SourceError(f"{NAME}: unexpected answer from documents.json: {exc}", "malformed") from None
+            for doc in page.documents:
+                documents.setdefault(doc.number, doc)
+            url = rebase_url(page.next_page_url, self.settings.base_url) if page.next_page_url else None
+            params = None
+        raise SourceError(f"{NAME}: more than {MAX_PAGES} pages; narrow lookback_days", "too_many_pages")

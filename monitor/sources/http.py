@@ -1,0 +1,198 @@
+"""The one HTTP client every source uses: polite, bounded and strict about where it goes.
+
+- one aiohttp session, a User-Agent that names the service and the operator's contact;
+- per-host spacing between requests (the Federal Register asks for at most 5 requests a second);
+- a cap on the decoded body size, counted while reading, so a gzip bomb stops at the cap;
+- redirects followed only within the same host;
+- every failure becomes a SourceError whose message starts with the source's name and says what went wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from monitor import __version__
+
+MAX_REDIRECTS = 5
+READ_CHUNK = 64 * 1024
+
+
+class SourceError(Exception):
+    """A failed poll. The source's stored state stays as it was; `reason` is a short label for metrics."""
+
+    def __init__(self, message: str, reason: str = "error", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class HostSpacing:
+    """At most `rate` requests a second to each host, spaced evenly."""
+
+    def __init__(self, rates: Mapping[str, float], default_rate: float = 5.0) -> None:
+        self._rates = dict(rates)
+        self._default = default_rate
+        self._next: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait(self, host: str) -> None:
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            start = max(now, self._next.get(host, 0.0))
+            self._next[host] = start + 1.0 / self._rates.get(host, self._default)
+            if start > now:
+                await asyncio.sleep(start - now)
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        contact: str = "",
+        timeout: float = 30.0,
+        max_response_bytes: int = 50 * 1024 * 1024,
+        spacing: HostSpacing | None = None,
+    ) -> None:
+        agent = f"fr-monitor/{__version__}"
+        if contact:
+            agent += f" (+{contact})"
+        self.user_agent = agent
+        self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self.spacing = spacing or HostSpacing({})
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers={"User-Agent": self.user_agent},
+                timeout=aiohttp.ClientTimeout(
+                    total=self.timeout, connect=min(10.0, self.timeout), sock_read=self.timeout
+                ),
+                trust_env=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def get(
+        self,
+        component: str,
+        url: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """GET `url`; any status is returned, transport failures raise SourceError."""
+        session = self._get_session()
+        origin = urlsplit(url).netloc
+        for _ in range(MAX_REDIRECTS + 1):
+            host = urlsplit(url).netloc
+            await self.spacing.wait(host)
+            try:
+                async with session.get(url, params=params, headers=headers, allow_redirects=False) as resp:
+                    if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
+                        target = urljoin(str(resp.url), resp.headers["Location"])
+                        if urlsplit(target).netloc != origin:
+                            raise SourceError(
+                                f"{component}: refused redirect from {origin} to another host "
+                                f"{urlsplit(target).netloc}",
+                                "redirect",
+                            )
+                        url, params = target, None
+                        continue
+                    body = await self._read_capped(component, resp)
+                    return Response(str(resp.url), resp.status, dict(resp.headers), body)
+            except SourceError:
+                raise
+            except TimeoutError:
+                raise SourceError(f"{component}: timed out after {self.timeout:g}s ({host})", "timeout") from None
+            except aiohttp.ClientError as exc:
+                raise SourceError(f"{component}: request to {host} failed: {exc}", "network") from None
+        raise SourceError(f"{component}: too many redirects", "redirect")
+
+    async def _read_capped(self, component: str, resp: aiohttp.ClientResponse) -> bytes:
+        declared = resp.content_length
+        if declared is not None and declared > self.max_response_bytes and not resp.headers.get("Content-Encoding"):
+            raise SourceError(
+                f"{component}: response of {declared} bytes exceeds the {self.max_response_bytes}-byte cap",
+                "too_large",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await resp.content.read(READ_CHUNK):
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise SourceError(
+                    f"{component}: response exceeds the {self.max_response_bytes}-byte cap (after decoding)",
+                    "too_large",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def get_json(self, component: str, url: str, params: Sequence[tuple[str, str]] | None = None) -> Any:
+        """GET and decode JSON; a non-2xx status or a body that is not JSON raises SourceError."""
+        response = await self.get(component, url, params, headers={"Accept": "application/json"})
+        if response.status == 429 or response.status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+            raise SourceError(
+                f"{component}: unexpected status {response.status} from {urlsplit(response.url).netloc}",
+                f"http_{response.status}",
+                retry_after,
+            )
+        if not 200 <= response.status < 300:
+            detail = _error_detail(response.body)
+            raise SourceError(f"{component}: unexpected status {response.status}{detail}", f"http_{response.status}")
+        try:
+            return json.loads(response.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            kind = "an HTML page" if response.body.lstrip()[:1] == b"<" else "malformed JSON"
+            raise SourceError(f"{component}: response is {kind}, not JSON ({exc})", "malformed") from None
+
+
+def _error_detail(body: bytes) -> str:
+    """The API's own error message (FR answers {"status":400,"message":"..."}), shortened."""
+    try:
+        message = json.loads(body).get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {str(message)[:200]}" if message else ""

@@ -1,0 +1,71 @@
+"""The database schema, as an ordered list of migrations. Never edit an applied one: add the next."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("fr-monitor")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE sources (
+            name TEXT PRIMARY KEY,
+            baseline_at REAL,            -- first successful poll: recorded silently
+            last_success_at REAL,
+            last_attempt_at REAL,
+            last_error TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE snapshots (
+            source TEXT NOT NULL,
+            number TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            data TEXT NOT NULL,          -- the Document as JSON
+            first_seen_at REAL NOT NULL,
+            changed_at REAL NOT NULL,
+            PRIMARY KEY (source, number)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,    -- one alert per event, document and watchlist, ever
+            event TEXT NOT NULL,
+            source TEXT NOT NULL,
+            document_number TEXT NOT NULL,
+            watchlist TEXT NOT NULL,
+            title TEXT NOT NULL,
+            data TEXT NOT NULL,          -- the Alert as JSON, enough to render it after a restart
+            created_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            target TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_error TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            sent_at REAL,
+            UNIQUE (alert_id, target)
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)")
+    db.execute("CREATE INDEX alerts_created ON alerts (created_at)")

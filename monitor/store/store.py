@@ -1,0 +1,255 @@
+"""The one Store: snapshots, alerts and the delivery outbox in one SQLite file.
+
+A poll's snapshot changes, the alerts they cause and one delivery row per target are written in ONE
+transaction: either all of it is stored or none of it, so an alert can never be lost between "seen" and
+"queued", and a crash before the commit simply means the next poll sees the same change again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from monitor.models import Alert, Change, Delivery, Document
+from monitor.store.schema import migrations
+
+DB_FILENAME = "fr-monitor.db"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    name: str
+    baseline_at: float | None
+    last_success_at: float | None
+    last_attempt_at: float | None
+    last_error: str
+    consecutive_failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    created_at: float
+    alert: Alert
+    deliveries: tuple[Delivery, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPoll:
+    baseline: bool
+    changes: int
+    alerts: int
+    deliveries: int
+
+
+def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        target=row["target"],
+        state=row["state"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+    )
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        self.db = Database(conn)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit that returned is on disk; the outbox promise depends on it.
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(self.db)
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        return cls(data_dir / DB_FILENAME)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(self.db.execute(sql, params).fetchall())
+
+    # -- sources -----------------------------------------------------------------------------------------
+
+    def load_source_status(self, name: str) -> SourceStatus | None:
+        rows = self._rows("SELECT * FROM sources WHERE name = ?", [name])
+        if not rows:
+            return None
+        r = rows[0]
+        return SourceStatus(
+            r["name"],
+            r["baseline_at"],
+            r["last_success_at"],
+            r["last_attempt_at"],
+            r["last_error"] or "",
+            r["consecutive_failures"],
+        )
+
+    def save_source_failure(self, name: str, error: str, now: float) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                """
+                INSERT INTO sources (name, last_attempt_at, last_error, consecutive_failures)
+                VALUES (?, ?, ?, 1)
+                ON CONFLICT (name) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                    last_error = excluded.last_error, consecutive_failures = consecutive_failures + 1
+                """,
+                [name, now, error],
+            )
+
+    # -- snapshots ---------------------------------------------------------------------------------------
+
+    def load_snapshots(self, source: str, numbers: Iterable[str]) -> dict[str, Document]:
+        wanted = list(numbers)
+        found: dict[str, Document] = {}
+        # SQLite limits bound parameters; ask in chunks.
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT number, data FROM snapshots WHERE source = ? AND number IN ({marks})",  # noqa: S608
+                [source, *chunk],
+            ):
+                found[row["number"]] = Document.from_dict(json.loads(row["data"]))
+        return found
+
+    def load_snapshot(self, source: str, number: str) -> Document | None:
+        return self.load_snapshots(source, [number]).get(number)
+
+    # -- one poll, one transaction -----------------------------------------------------------------------
+
+    def save_poll(self, source: str, changes: Sequence[Change], alerts: Sequence[Alert], now: float) -> SavedPoll:
+        """Store the poll's changed snapshots, its alerts and their deliveries, and the source's success.
+
+        Alerts whose key is already stored are skipped with their deliveries: the same event is never queued
+        twice, even if a crash made a poll run again.
+        """
+        with self.db.atomic():
+            status = self.load_source_status(source)
+            baseline = status is None or status.baseline_at is None
+            for change in changes:
+                doc = change.document
+                self.db.execute(
+                    """
+                    INSERT INTO snapshots (source, number, content_hash, data, first_seen_at, changed_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source, number) DO UPDATE SET content_hash = excluded.content_hash,
+                        data = excluded.data, changed_at = excluded.changed_at
+                    """,
+                    [source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
+                )
+            alert_count = delivery_count = 0
+            for alert in [] if baseline else alerts:
+                cursor = self.db.execute(
+                    """
+                    INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
+                    """,
+                    [
+                        alert.key,
+                        alert.event,
+                        alert.document.source,
+                        alert.document.number,
+                        alert.watchlist,
+                        alert.document.title,
+                        json.dumps(alert.to_dict()),
+                        now,
+                    ],
+                )
+                if cursor.rowcount == 0:
+                    continue
+                alert_count += 1
+                for target in alert.notify:
+                    self.db.execute(
+                        """
+                        INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
+                        VALUES (?, ?, 'pending', ?, ?, ?)
+                        """,
+                        [cursor.lastrowid, target, now, now, now],
+                    )
+                    delivery_count += 1
+            self.db.execute(
+                """
+                INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,
+                                     consecutive_failures)
+                VALUES (?, ?, ?, ?, '', 0)
+                ON CONFLICT (name) DO UPDATE SET baseline_at = COALESCE(baseline_at, excluded.baseline_at),
+                    last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
+                    last_error = '', consecutive_failures = 0
+                """,
+                [source, now, now, now],
+            )
+        return SavedPoll(baseline, len(changes), alert_count, delivery_count)
+
+    # -- the outbox ----------------------------------------------------------------------------------------
+
+    def load_due_deliveries(self, now: float, limit: int = 100) -> list[tuple[Delivery, Alert]]:
+        rows = self._rows(
+            """
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?
+            """,
+            [now, limit],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def next_delivery_due_at(self) -> float | None:
+        rows = self._rows("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = 'pending'")
+        due = rows[0]["due"] if rows else None
+        return float(due) if due is not None else None
+
+    def mark_sent(self, delivery_id: int, now: float) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = ?, updated_at = ?,
+                    last_error = '' WHERE id = ?
+                """,
+                [now, now, delivery_id],
+            )
+
+    def mark_failed(self, delivery_id: int, error: str, now: float, retry_at: float | None) -> None:
+        """Record a failed attempt: pending again at `retry_at`, or dead when there is no retry left."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE deliveries SET attempts = attempts + 1, last_error = ?, updated_at = ?,
+                    state = CASE WHEN ? IS NULL THEN 'dead' ELSE 'pending' END,
+                    next_attempt_at = COALESCE(?, next_attempt_at)
+                WHERE id = ?
+                """,
+                [error, now, retry_at, retry_at, delivery_id],
+            )
+
+    # -- reading back -----------------------------------------------------------------------------------
+
+    def load_recent_alerts(self, limit: int) -> list[AlertRow]:
+        alerts = self._rows("SELECT id, data, created_at FROM alerts ORDER BY id DESC LIMIT ?", [limit])
+        result = []
+        for row in alerts:
+            deliveries = tuple(
+                _delivery(d) for d in self._rows("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id", [row["id"]])
+            )
+            result.append(AlertRow(row["id"], row["created_at"], Alert.from_dict(json.loads(row["data"])), deliveries))
+        return result
+
+    def count_deliveries(self) -> dict[str, int]:
+        rows = self._rows("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}
+
+    def integrity_check(self) -> str:
+        return str(self._rows("PRAGMA integrity_check")[0][0])

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import FakeFederalRegister, Receiver
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    """Tests never reach past this machine: connecting anywhere but loopback (or a Unix socket) fails."""
+    if isinstance(address, tuple):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"test network guard: refused connection to {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    for name in ("MONITOR_CONFIG", "FR_MONITOR_CRASH_AT"):
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("MONITOR_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+@pytest.fixture
+async def fake_fr() -> AsyncIterator[FakeFederalRegister]:
+    fake = await FakeFederalRegister().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    rec = await Receiver().start()
+    yield rec
+    await rec.close()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a TOML config for the fakes; extra TOML text is appended as given."""
+
+    def write(fr: FakeFederalRegister, receiver: Receiver | None = None, extra: str = "", **delivery: Any) -> Path:
+        lines = [
+            f'data_dir = "{tmp_path / "data"}"',
+            "allow_private_targets = true",
+            "[federal_register]",
+            f'base_url = "{fr.base_url}"',
+            'interval = "1s"',
+            "lookback_days = 3",
+            "per_page = 2",
+            "[delivery]",
+        ]
+        settings = {"backoff_base": "0s", "backoff_max": "0s", "timeout": 10, **delivery}
+        lines += [f"{k} = {v!r}" for k, v in settings.items()]
+        if receiver is not None:
+            lines += ["[targets.hook]", f'url = "{receiver.url()}"']
+        lines += [
+            "[[watchlists]]",
+            'name = "ai"',
+            "query = '\"artificial intelligence\" | \"model weights\" | \"advanced computing\"'",
+        ]
+        path = tmp_path / "monitor.toml"
+        path.write_text("\n".join(lines) + "\n" + extra)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable

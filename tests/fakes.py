@@ -1,0 +1,180 @@
+"""In-process fakes on 127.0.0.1: a Federal Register API and an alert receiver (Apprise json:// target)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+BIS = {
+    "raw_name": "DEPARTMENT OF COMMERCE",
+    "name": "Industry and Security Bureau",
+    "id": 241,
+    "url": "https://www.federalregister.gov/agencies/industry-and-security-bureau",
+    "json_url": "https://www.federalregister.gov/api/v1/agencies/241",
+    "parent_id": 54,
+    "slug": "industry-and-security-bureau",
+}
+
+
+def load_fixture(name: str) -> Any:
+    return json.loads((FIXTURES / "federal_register" / name).read_text())
+
+
+def fixture_documents() -> list[dict[str, Any]]:
+    """The real captured search results and single document, as the fake's starting corpus."""
+    docs = load_fixture("search_newest_page1.json")["results"] + load_fixture("search_newest_page2.json")["results"]
+    docs.append(load_fixture("document_2024-31396.json"))
+    return docs
+
+
+def synthetic_document(number: str, title: str, **fields: Any) -> dict[str, Any]:
+    """A synthetic Federal Register result in the API's shape (not a capture; built from SOURCES.md)."""
+    year, _, _ = number.partition("-")
+    doc: dict[str, Any] = {
+        "document_number": number,
+        "title": title,
+        "type": "Rule",
+        "action": "Final rule.",
+        "abstract": "",
+        "dates": "",
+        "effective_on": None,
+        "comments_close_on": None,
+        "publication_date": f"{year}-12-31" if year.isdigit() else "2026-11-25",
+        "agencies": [BIS],
+        "cfr_references": [{"title": 15, "part": "744", "chapter": "VII", "citation_url": None}],
+        "regulation_id_numbers": [],
+        "docket_ids": [],
+        "citation": "",
+        "significant": None,
+        "correction_of": None,
+        "corrections": [],
+        "html_url": f"https://www.federalregister.gov/documents/{number}",
+        "pdf_url": f"https://www.govinfo.gov/content/pkg/{number}.pdf",
+        "raw_text_url": "",
+        "page_views": {"count": 1, "last_updated": "2026-11-25 10:00:00 -0500"},
+    }
+    doc.update(fields)
+    return doc
+
+
+def ai_diffusion_rule() -> dict[str, Any]:
+    """2025-00636, reconstructed from the public facts in SOURCES.md (synthetic: not a capture)."""
+    return synthetic_document(
+        "2025-00636",
+        "Framework for Artificial Intelligence Diffusion",
+        action="Interim final rule; request for comments.",
+        abstract=(
+            "The Bureau of Industry and Security revises the Export Administration Regulations to control "
+            "advanced computing integrated circuits and the model weights of certain closed artificial "
+            "intelligence models."
+        ),
+        publication_date="2025-01-15",
+        effective_on="2025-01-13",
+        comments_close_on="2025-05-15",
+        regulation_id_numbers=["0694-AJ90"],
+        citation="90 FR 4544",
+        significant=True,
+    )
+
+
+@dataclass
+class FakeFederalRegister:
+    """Serves documents.json like the real API: newest first, `per_page` pages chained by next_page_url."""
+
+    documents: list[dict[str, Any]] = field(default_factory=fixture_documents)
+    mode: str = "ok"  # ok | status:NNN | malformed | html | zero | truncated_page2
+    requests: list[dict[str, list[str]]] = field(default_factory=list)
+    server: TestServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/api/v1/"))
+
+    def add(self, doc: dict[str, Any]) -> None:
+        self.documents = [d for d in self.documents if d["document_number"] != doc["document_number"]] + [doc]
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        query: dict[str, list[str]] = {}
+        for key, value in request.query.items():
+            query.setdefault(key, []).append(value)
+        self.requests.append(query)
+        if self.mode.startswith("status:"):
+            code = int(self.mode.split(":")[1])
+            return web.json_response({"status": code, "message": "fake failure"}, status=code)
+        if self.mode == "malformed":
+            return web.Response(text='{"count": 3, "results": [', content_type="application/json")
+        if self.mode == "html":
+            return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
+        ordered = sorted(
+            self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True
+        )
+        if self.mode == "zero" or not ordered:
+            return web.json_response({"description": "Documents matching nothing", "count": 0})
+        per_page = int(request.query.get("per_page", "20"))
+        page = int(request.query.get("page", "1"))
+        if page > 1 and self.mode == "truncated_page2":
+            return web.Response(text='{"results": [{"document_number"', content_type="application/json")
+        chunk = ordered[(page - 1) * per_page : page * per_page]
+        body: dict[str, Any] = {"description": "fake", "count": len(ordered), "results": chunk}
+        if page * per_page < len(ordered):
+            # Like the real API: an absolute URL on the API's own host, path without .json, format=json.
+            body["next_page_url"] = (
+                "https://www.federalregister.gov/api/v1/documents?format=json&order=newest"
+                f"&page={page + 1}&per_page={per_page}"
+            )
+        return web.json_response(body)
+
+    async def start(self) -> FakeFederalRegister:
+        app = web.Application()
+        app.router.add_get("/api/v1/documents.json", self.handle)
+        app.router.add_get("/api/v1/documents", self.handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: records every JSON body it accepts; answers `fail_with` for the next N requests."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+    fail_with: int = 0
+    fail_times: int = 0
+    server: TestServer | None = None
+
+    def url(self, path: str = "hook") -> str:
+        assert self.server is not None
+        return f"json://127.0.0.1:{self.server.port}/{path}"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.attempts += 1
+        body = await request.json()
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            return web.Response(status=self.fail_with, text="failing on purpose")
+        self.received.append(body)
+        return web.Response(text="ok")
+
+    async def start(self) -> Receiver:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self.handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
