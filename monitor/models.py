@@ -68,10 +68,17 @@ class Document:
         return tuple(a.slug for a in self.agencies if a.slug)
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        for key in ("publication_date", "effective_on", "comments_close_on"):
-            value = getattr(self, key)
-            data[key] = value.isoformat() if value else None
+        # Written out rather than dataclasses.asdict(): this runs for every document of every poll.
+        data: dict[str, Any] = {}
+        for name in _DOCUMENT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif name == "agencies":
+                value = [{"name": a.name, "slug": a.slug} for a in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[name] = value
         return data
 
     @classmethod
@@ -89,6 +96,9 @@ class Document:
         """A stable hash of everything meaningful; equal hashes mean "nothing to report"."""
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,8 +53,11 @@ async def poll_source(
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
     crash_point("after_fetch")
 
-    previous = store.load_snapshots(source.name, (d.number for d in documents))
-    changes = [c for d in documents if (c := diff_document(previous.get(d.number), d)) is not None]
+    # Most polls change nothing: compare hashes first and decode only the snapshots that differ.
+    stored = store.load_snapshot_hashes(source.name, (d.number for d in documents))
+    candidates = [d for d in documents if stored.get(d.number) != d.content_hash()]
+    previous = store.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
+    changes = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
     alerts = build_alerts(changes, matcher, previous)
     saved = store.save_poll(source.name, changes, alerts, clock())
     crash_point("after_commit")

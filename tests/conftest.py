@@ -75,7 +75,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         lines += [
             "[[watchlists]]",
             'name = "ai"',
-            "query = '\"artificial intelligence\" | \"model weights\" | \"advanced computing\"'",
+            'query = \'"artificial intelligence" | "model weights" | "advanced computing"\'',
         ]
         path = tmp_path / "monitor.toml"
         path.write_text("\n".join(lines) + "\n" + extra)

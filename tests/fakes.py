@@ -113,9 +113,7 @@ class FakeFederalRegister:
             return web.Response(text='{"count": 3, "results": [', content_type="application/json")
         if self.mode == "html":
             return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
-        ordered = sorted(
-            self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True
-        )
+        ordered = sorted(self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True)
         if self.mode == "zero" or not ordered:
             return web.json_response({"description": "Documents matching nothing", "count": 0})
         per_page = int(request.query.get("per_page", "20"))

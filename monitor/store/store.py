@@ -113,19 +113,25 @@ class Store:
 
     # -- snapshots ---------------------------------------------------------------------------------------
 
-    def load_snapshots(self, source: str, numbers: Iterable[str]) -> dict[str, Document]:
+    def _snapshot_rows(self, columns: str, source: str, numbers: Iterable[str]) -> list[sqlite3.Row]:
         wanted = list(numbers)
-        found: dict[str, Document] = {}
+        rows: list[sqlite3.Row] = []
         # SQLite limits bound parameters; ask in chunks.
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._rows(
-                f"SELECT number, data FROM snapshots WHERE source = ? AND number IN ({marks})",  # noqa: S608
-                [source, *chunk],
-            ):
-                found[row["number"]] = Document.from_dict(json.loads(row["data"]))
-        return found
+            sql = f"SELECT number, {columns} FROM snapshots WHERE source = ? AND number IN ({marks})"  # noqa: S608
+            rows += self._rows(sql, [source, *chunk])
+        return rows
+
+    def load_snapshot_hashes(self, source: str, numbers: Iterable[str]) -> dict[str, str]:
+        """Content hashes only: enough to tell that nothing changed without decoding any snapshot."""
+        return {r["number"]: r["content_hash"] for r in self._snapshot_rows("content_hash", source, numbers)}
+
+    def load_snapshots(self, source: str, numbers: Iterable[str]) -> dict[str, Document]:
+        return {
+            r["number"]: Document.from_dict(json.loads(r["data"])) for r in self._snapshot_rows("data", source, numbers)
+        }
 
     def load_snapshot(self, source: str, number: str) -> Document | None:
         return self.load_snapshots(source, [number]).get(number)
