@@ -37,11 +37,7 @@ SUBJECTS = [
     "Medicare Program; Hospital Outpatient Prospective Payment System",
     "Sunshine Act Meetings",
 ]
-WORDS = (
-    "agency rule final proposed comment export control national security program federal regulation "
-    "amendment requirement information collection public notice entity list license exception item "
-    "technology software equipment standard review period effective date burden estimate"
-).split()
+WORDS = ["agency", "rule", "final", "proposed", "comment", "export", "control", "national", "security", "program", "federal", "regulation", "amendment", "requirement", "information", "collection", "public", "notice", "entity", "list", "license", "exception", "item", "technology", "software", "equipment", "standard", "review", "period", "effective", "date", "burden", "estimate"]
 
 WATCHLIST_TERMS = [
     '"artificial intelligence"',
