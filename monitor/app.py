@@ -11,19 +11,22 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher, Watchlist
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
-from monitor.runner import PollOutcome, Source, poll_source
+from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.http import HostSpacing, HttpClient
+from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.app")
 
 # How long a stop waits for deliveries already being sent; Docker kills after 10 s.
 STOP_GRACE_SECONDS = 7.0
+REMINDER_CHECK_SECONDS = 60.0
 
 
 def build_matcher(settings: Settings) -> Matcher:
@@ -36,6 +39,8 @@ def build_matcher(settings: Settings) -> Matcher:
                 types=w.types,
                 notify=settings.watchlist_targets(w.notify),
                 events=w.events,
+                follow=w.follow,
+                reminders=w.reminder_days(),
             )
             for w in settings.watchlists
         ]
@@ -57,7 +62,11 @@ class App:
         self.sources: list[Source] = []
         if settings.federal_register.enabled:
             self.sources.append(FederalRegisterSource(settings.federal_register, self.http))
-        self.matcher = build_matcher(settings)
+        if settings.public_inspection.enabled:
+            self.sources.append(
+                PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
+            )
+        self.evaluator = Evaluator(build_matcher(settings))
         self.dispatcher = Dispatcher(
             self.store,
             AppriseSender(settings.delivery.timeout),
@@ -71,16 +80,29 @@ class App:
         self.store.close()
 
     async def poll(self, source: Source) -> PollOutcome:
-        outcome = await poll_source(source, self.store, self.matcher, self.clock)
+        outcome = await poll_source(source, self.store, self.evaluator, self.clock)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome
 
+    def remind(self) -> int:
+        queued = queue_reminders(self.store, self.evaluator, self.settings.reminder_time, self.clock)
+        if queued:
+            self.dispatcher.wake.set()
+        return queued
+
     async def run_once(self) -> list[PollOutcome]:
-        """Poll every enabled source once, then send what is due."""
+        """Poll every enabled source once, queue the reminders due, then send what is due."""
         outcomes = [await self.poll(source) for source in self.sources]
+        self.remind()
         await self.dispatcher.dispatch_due()
         return outcomes
+
+    async def _remind_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.remind()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=REMINDER_CHECK_SECONDS)
 
     async def _poll_forever(self, source: Source, stop: asyncio.Event) -> None:
         # Ticks are counted from one start time, so slow polls never push the schedule later (no drift);
@@ -101,6 +123,7 @@ class App:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         pollers = [asyncio.create_task(self._poll_forever(s, stop), name=s.name) for s in self.sources]
+        pollers.append(asyncio.create_task(self._remind_forever(stop), name="reminders"))
         dispatcher = asyncio.create_task(self.dispatcher.run(stop), name="dispatcher")
         await stop.wait()
         log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)

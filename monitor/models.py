@@ -58,6 +58,12 @@ class Document:
     html_url: str = ""
     pdf_url: str = ""
     raw_text_url: str = ""
+    # Public inspection only: when and how it was filed, and the state of its PDF.
+    filed_at: str | None = None  # ISO 8601 in UTC
+    filing_type: str = ""
+    num_pages: int | None = None
+    pdf_updated_at: str | None = None
+    editorial_note: str = ""
 
     @property
     def agency_names(self) -> tuple[str, ...]:
@@ -94,7 +100,9 @@ class Document:
 
     def content_hash(self) -> str:
         """A stable hash of everything meaningful; equal hashes mean "nothing to report"."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        # Empty values are left out, so a field added to the model later does not change every stored hash.
+        meaningful = {k: v for k, v in self.to_dict().items() if v not in (None, "", [], False)}
+        canonical = json.dumps(meaningful, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -108,7 +116,8 @@ class FieldChange:
     after: str
 
 
-ChangeKind = Literal["new", "updated"]
+# "refreshed": the stored form changed but no field a user sees did; stored silently, never alerted.
+ChangeKind = Literal["new", "updated", "refreshed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +144,16 @@ class Match:
     snippet: str = ""
 
 
-EventKind = Literal["published", "updated"]
+EventKind = Literal["public_inspection", "published", "updated", "corrected", "withdrawn", "deadline"]
+EVENTS: tuple[EventKind, ...] = ("public_inspection", "published", "updated", "corrected", "withdrawn", "deadline")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A labelled line an alert carries beyond the document itself: lead time, what a correction corrects..."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +167,7 @@ class Alert:
     match: Match
     changes: tuple[FieldChange, ...] = ()
     notify: tuple[str, ...] = field(default=())
+    facts: tuple[Fact, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +182,7 @@ class Alert:
             },
             "changes": [dataclasses.asdict(c) for c in self.changes],
             "notify": list(self.notify),
+            "facts": [dataclasses.asdict(f) for f in self.facts],
         }
 
     @classmethod
@@ -180,6 +200,7 @@ class Alert:
             ),
             changes=tuple(FieldChange(**c) for c in data.get("changes", ())),
             notify=tuple(data.get("notify", ())),
+            facts=tuple(Fact(**f) for f in data.get("facts", ())),
         )
 
 

@@ -1,4 +1,5 @@
-"""One poll of one source, as a story: fetch -> diff -> match -> save and enqueue (one transaction).
+"""One poll of one source, as a story: fetch -> diff -> decide who is concerned -> save and enqueue (one
+transaction). And the deadline reminders, which no poll causes.
 
 A source error is caught here and nowhere deeper: it is logged with the source's name, recorded as a failed
 poll, and nothing stored changes. The first successful poll of a source is a silent baseline.
@@ -8,20 +9,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
-from monitor.core.alerts import build_alerts
+from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
-from monitor.core.matching import Matcher
+from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
 from monitor.crashpoints import crash_point
-from monitor.models import Document
+from monitor.models import Change, Document
 from monitor.sources.http import SourceError
-from monitor.store.store import SavedPoll, Store
+from monitor.store.store import Lifecycle, SavedPoll, Store
 
 log = logging.getLogger("monitor.runner")
+
+# A public inspection document that left the list unconfirmed is given up on this long after its
+# scheduled publication date (it was most likely published outside the Federal Register window watched).
+GIVE_UP_AFTER = timedelta(days=7)
+MAX_CONFIRMATIONS_PER_POLL = 20
 
 
 class Source(Protocol):
@@ -29,6 +35,15 @@ class Source(Protocol):
     interval: float
 
     async def fetch(self, now: datetime) -> list[Document]: ...
+
+
+@runtime_checkable
+class DepartureTracking(Protocol):
+    """A source whose items leave its list (public inspection): each departure is resolved, never assumed."""
+
+    tracks_departures: bool
+
+    async def confirm_withdrawn(self, number: str) -> Document | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +56,49 @@ class PollOutcome:
     retry_after: float | None = None
 
 
+def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
+    numbers = [d.number for d in documents]
+    originals = [n for d in documents if (n := corrected_number(d))]
+    keys = [k for d in documents for k in follow_keys(d)]
+    return Memory(
+        followed=store.load_followed(keys),
+        matched=store.load_matched(numbers + originals),
+        pi_filed=store.load_filed_at(numbers),
+    )
+
+
+async def _departures(
+    source: DepartureTracking, store: Store, documents: Sequence[Document], now: datetime
+) -> tuple[list[Document], dict[str, str]]:
+    """Documents that left the public inspection list: confirmed withdrawn, published, or given up on.
+
+    An empty list is never read as "everything left": it resolves nothing.
+    """
+    if not documents:
+        return [], {}
+    departed = sorted(store.load_on_list() - {d.number for d in documents})
+    published = store.load_snapshot_hashes("federal_register", departed)
+    resolved = {n: "published" for n in published}
+    withdrawn: list[Document] = []
+    today = eastern_today(now)
+    for number in [n for n in departed if n not in published][:MAX_CONFIRMATIONS_PER_POLL]:
+        confirmed = await source.confirm_withdrawn(number)
+        if confirmed is not None:
+            withdrawn.append(confirmed)
+            resolved[number] = "withdrawn"
+            continue
+        stored = store.load_snapshot("public_inspection", number)
+        if stored and stored.publication_date and today - stored.publication_date > GIVE_UP_AFTER:
+            resolved[number] = "gone"
+    return withdrawn, resolved
+
+
 async def poll_source(
-    source: Source, store: Store, matcher: Matcher, clock: Callable[[], float] = time.time
+    source: Source, store: Store, evaluator: Evaluator, clock: Callable[[], float] = time.time
 ) -> PollOutcome:
-    started = clock()
+    now = datetime.fromtimestamp(clock(), UTC)
     try:
-        documents = await source.fetch(datetime.fromtimestamp(started, UTC))
+        documents = await source.fetch(now)
     except SourceError as exc:
         store.save_source_failure(source.name, str(exc), clock())
         log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
@@ -57,9 +109,25 @@ async def poll_source(
     stored = store.load_snapshot_hashes(source.name, (d.number for d in documents))
     candidates = [d for d in documents if stored.get(d.number) != d.content_hash()]
     previous = store.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
-    changes = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
-    alerts = build_alerts(changes, matcher, previous)
-    saved = store.save_poll(source.name, changes, alerts, clock())
+    changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
+
+    memory = load_memory(store, [c.document for c in changes])
+    evaluation = evaluator.evaluate(changes, memory)
+    withdrawn: list[Document] = []
+    resolved: dict[str, str] = {}
+    if isinstance(source, DepartureTracking):
+        withdrawn, resolved = await _departures(source, store, documents, now)
+        if withdrawn:
+            departed = evaluator.withdrawn(withdrawn, load_memory(store, withdrawn))
+            evaluation.alerts.extend(departed.alerts)
+            evaluation.concerned.extend(departed.concerned)
+    lifecycle = Lifecycle(
+        concerned=evaluation.concerned,
+        follow_keys={d.number: follow_keys(d) for d, _ in evaluation.concerned},
+        on_list=[d.number for d in documents] if isinstance(source, DepartureTracking) else (),
+        resolved=resolved,
+    )
+    saved = store.save_poll(source.name, changes, evaluation.alerts, clock(), lifecycle)
     crash_point("after_commit")
 
     if saved.baseline:
@@ -68,12 +136,28 @@ async def poll_source(
             len(documents),
             extra={"source": source.name},
         )
-    elif saved.changes or saved.alerts:
+    elif saved.changes or saved.alerts or withdrawn:
         log.info(
-            "poll: %d documents, %d changed, %d new alerts",
+            "poll: %d documents, %d changed, %d withdrawn, %d new alerts",
             len(documents),
             saved.changes,
+            len(withdrawn),
             saved.alerts,
             extra={"source": source.name},
         )
     return PollOutcome(source.name, True, saved)
+
+
+def queue_reminders(
+    store: Store, evaluator: Evaluator, reminder_time: str, clock: Callable[[], float] = time.time
+) -> int:
+    """Queue the deadline reminders due now; returns how many were new."""
+    now = datetime.fromtimestamp(clock(), UTC)
+    hour, minute = (int(p) for p in reminder_time.split(":"))
+    tracked = [
+        (document, evaluator.watchlists[name])
+        for document, name in store.load_deadline_candidates(eastern_today(now).isoformat())
+        if name in evaluator.watchlists
+    ]
+    alerts = due_reminders(tracked, now, hour, minute)
+    return store.save_alerts(alerts, clock()) if alerts else 0

@@ -59,7 +59,7 @@ def parse_duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
-EventName = Literal["published", "updated"]
+EventName = Literal["public_inspection", "published", "updated", "corrected", "withdrawn", "deadline"]
 TypeCode = Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"]
 
 
@@ -85,6 +85,13 @@ class FederalRegisterSettings(Section):
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
         return self
+
+
+class PublicInspectionSettings(Section):
+    """Documents filed for public inspection: the earliest signal. Uses [federal_register] base_url."""
+
+    enabled: bool = False
+    interval: Duration = 300.0
 
 
 class HttpSettings(Section):
@@ -141,6 +148,19 @@ class WatchlistSettings(Section):
     types: list[TypeCode] = Field(default_factory=list)
     notify: list[str] | None = Field(None, description="target names; all targets when left out")
     events: list[EventName] = Field(default_factory=list, description="event kinds; all when empty")
+    follow: bool = True
+    reminders: list[str] = Field(default_factory=lambda: ["7d", "1d"])
+
+    def reminder_days(self) -> list[int]:
+        return [int(parse_duration(r) // 86400) for r in self.reminders]
+
+    @model_validator(mode="after")
+    def _check_reminders(self) -> WatchlistSettings:
+        for value in self.reminders:
+            seconds = parse_duration(value)
+            if seconds <= 0 or seconds % 86400:
+                raise ValueError(f"reminder {value!r} must be a whole number of days, like '7d'")
+        return self
 
     @model_validator(mode="after")
     def _check_query(self) -> WatchlistSettings:
@@ -175,7 +195,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     allow_private_targets: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, US Eastern")
     federal_register: FederalRegisterSettings = FederalRegisterSettings()
+    public_inspection: PublicInspectionSettings = PublicInspectionSettings()
     http: HttpSettings = HttpSettings()
     delivery: DeliverySettings = DeliverySettings()
     targets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], TargetSettings] = Field(

@@ -84,6 +84,37 @@ def ai_diffusion_rule() -> dict[str, Any]:
     )
 
 
+def pi_document(number: str, title: str, filed_at: str, publication_date: str, **fields: Any) -> dict[str, Any]:
+    """A public inspection document in the API's current.json shape (synthetic unless said otherwise)."""
+    doc: dict[str, Any] = {
+        "agencies": [BIS],
+        "agency_letters": [],
+        "agency_names": ["Industry and Security Bureau"],
+        "docket_numbers": [],
+        "document_number": number,
+        "editorial_note": None,
+        "filed_at": filed_at,
+        "filing_type": "special",
+        "html_url": f"https://www.federalregister.gov/public-inspection/{number}/x",
+        "last_public_inspection_issue": publication_date,
+        "num_pages": 168,
+        "page_views": {"count": 5, "last_updated": "2025-01-13 10:15:06 -0500"},
+        "pdf_file_name": f"{number}_PI.pdf",
+        "pdf_file_size": 1234567,
+        "pdf_updated_at": filed_at,
+        "pdf_url": f"https://public-inspection.federalregister.gov/{number}.pdf",
+        "publication_date": publication_date,
+        "raw_text_url": "",
+        "subject_1": title,
+        "title": title + " ",
+        "toc_doc": title,
+        "toc_subject": "",
+        "type": "Rule",
+    }
+    doc.update(fields)
+    return doc
+
+
 @dataclass
 class FakeFederalRegister:
     """Serves documents.json like the real API: newest first, `per_page` pages chained by next_page_url."""
@@ -92,6 +123,11 @@ class FakeFederalRegister:
     mode: str = "ok"  # ok | status:NNN | malformed | html | zero | truncated_page2
     requests: list[dict[str, list[str]]] = field(default_factory=list)
     server: TestServer | None = None
+    # Public inspection: today's list, and what a direct fetch of one document answers.
+    pi_documents: list[dict[str, Any]] = field(default_factory=list)
+    pi_archive: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pi_mode: str = "ok"  # ok | status:NNN | empty | half | malformed
+    pi_fetches: list[str] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -130,10 +166,43 @@ class FakeFederalRegister:
             )
         return web.json_response(body)
 
+    async def handle_pi_current(self, request: web.Request) -> web.Response:
+        if self.pi_mode.startswith("status:"):
+            code = int(self.pi_mode.split(":")[1])
+            return web.json_response({"status": code, "message": "fake failure"}, status=code)
+        if self.pi_mode == "malformed":
+            return web.Response(text='{"count": 2, "results": [{"docu', content_type="application/json")
+        if self.pi_mode == "empty":
+            return web.json_response({"count": 0, "results": []})
+        results = self.pi_documents
+        count = len(results)
+        if self.pi_mode == "half":
+            results = results[: len(results) // 2]
+        return web.json_response(
+            {
+                "count": count,
+                "results": results,
+                "special_filings_updated_at": "2026-11-25T16:15:00.000-05:00",
+                "regular_filings_updated_at": "2026-11-25T08:45:00.000-05:00",
+            }
+        )
+
+    async def handle_pi_one(self, request: web.Request) -> web.Response:
+        number = request.match_info["number"]
+        self.pi_fetches.append(number)
+        found = self.pi_archive.get(number) or next(
+            (d for d in self.pi_documents if d["document_number"] == number), None
+        )
+        if found is None:
+            return web.json_response({"status": 404, "message": "Record Not Found"}, status=404)
+        return web.json_response(found)
+
     async def start(self) -> FakeFederalRegister:
         app = web.Application()
         app.router.add_get("/api/v1/documents.json", self.handle)
         app.router.add_get("/api/v1/documents", self.handle)
+        app.router.add_get("/api/v1/public-inspection-documents/current.json", self.handle_pi_current)
+        app.router.add_get("/api/v1/public-inspection-documents/{number}.json", self.handle_pi_one)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         return self

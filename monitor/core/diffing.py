@@ -31,4 +31,5 @@ def diff_document(previous: Document | None, current: Document) -> Change | None
         return Change("new", current)
     if previous.content_hash() == current.content_hash():
         return None
-    return Change("updated", current, diff_fields(previous, current))
+    fields = diff_fields(previous, current)
+    return Change("updated", current, fields) if fields else Change("refreshed", current)

@@ -32,6 +32,8 @@ class Watchlist:
     notify: tuple[str, ...] = ()
     events: frozenset[str] = frozenset()
     fields: tuple[str, ...] = SEARCH_FIELDS
+    follow: bool = True
+    reminders: tuple[int, ...] = (7, 1)  # days before a deadline
 
     @classmethod
     def build(
@@ -43,6 +45,8 @@ class Watchlist:
         types: Iterable[str] = (),
         notify: Iterable[str] = (),
         events: Iterable[str] = (),
+        follow: bool = True,
+        reminders: Iterable[int] = (7, 1),
     ) -> Watchlist:
         return cls(
             name=name,
@@ -51,6 +55,8 @@ class Watchlist:
             types=frozenset(DOCUMENT_TYPES.get(t.upper(), t) for t in types),
             notify=tuple(notify),
             events=frozenset(events),
+            follow=follow,
+            reminders=tuple(sorted(set(reminders), reverse=True)),
         )
 
     def passes_filters(self, document: Document) -> bool:

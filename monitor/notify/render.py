@@ -16,7 +16,14 @@ ZERO_WIDTH = "\u200b"
 _MENTION = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
 _ANGLE = re.compile(r"<(?=[!@#]|[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
 
-EVENT_HEADINGS = {"published": "Published", "updated": "Updated"}
+EVENT_HEADINGS = {
+    "public_inspection": "On public inspection",
+    "published": "Published",
+    "updated": "Updated",
+    "corrected": "Correction",
+    "withdrawn": "Withdrawn before publication",
+    "deadline": "Deadline",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +39,7 @@ def defuse(text: str) -> str:
 
 
 def document_link(document: Document) -> str:
-    if document.html_url.startswith("https://"):
+    if document.html_url.startswith("https://www.federalregister.gov/"):
         return document.html_url
     return f"https://www.federalregister.gov/d/{document.number}"
 
@@ -40,7 +47,8 @@ def document_link(document: Document) -> str:
 def _key_dates(document: Document) -> str:
     parts = []
     if document.publication_date:
-        parts.append(f"Published {document.publication_date.isoformat()}")
+        verb = "Publishes" if document.source == "public_inspection" else "Published"
+        parts.append(f"{verb} {document.publication_date.isoformat()}")
     if document.effective_on:
         parts.append(f"Effective {document.effective_on.isoformat()}")
     if document.comments_close_on:
@@ -55,6 +63,7 @@ def render_alert(alert: Alert) -> Message:
     lines = [defuse(" · ".join(p for p in (doc.type, "; ".join(doc.agency_names), doc.number) if p))]
     if dates := _key_dates(doc):
         lines.append(dates)
+    lines += [defuse(f"{fact.label}: {fact.value}") for fact in alert.facts]
     if alert.match.hits:
         hits = ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits)
         lines.append(defuse(f"Matched: {hits}"))
@@ -64,4 +73,6 @@ def render_alert(alert: Alert) -> Message:
         lines.append("Changes:")
         lines += [defuse(f"  {c.field}: {c.before} → {c.after}") for c in alert.changes]
     lines.append(document_link(doc))
+    if doc.source == "public_inspection" and doc.pdf_url.startswith("https://public-inspection.federalregister.gov/"):
+        lines.append(f"PDF: {doc.pdf_url}")
     return Message(title=title, body="\n".join(lines))

@@ -69,3 +69,39 @@ def m001_initial(db: Database) -> None:
     )
     db.execute("CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)")
     db.execute("CREATE INDEX alerts_created ON alerts (created_at)")
+
+
+@migrations()
+def m002_lifecycle(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE matches (          -- which watchlist was concerned by which document: for follow,
+            watchlist TEXT NOT NULL,    -- corrections, withdrawals and deadline reminders
+            source TEXT NOT NULL,
+            number TEXT NOT NULL,
+            matched_at REAL NOT NULL,
+            PRIMARY KEY (watchlist, source, number)
+        )
+        """
+    )
+    db.execute("CREATE INDEX matches_number ON matches (number)")
+    db.execute(
+        """
+        CREATE TABLE follows (          -- "RIN 0694-AJ90" / "docket BIS-2025-0001" -> watchlists following it
+            key TEXT NOT NULL,
+            watchlist TEXT NOT NULL,
+            since REAL NOT NULL,
+            PRIMARY KEY (key, watchlist)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE pi_status (        -- public inspection documents: on the list, or how they left it
+            number TEXT PRIMARY KEY,
+            on_list INTEGER NOT NULL,
+            resolution TEXT,            -- published | withdrawn | gone (left, neither confirmed)
+            updated_at REAL NOT NULL
+        )
+        """
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,16 @@ class AlertRow:
     created_at: float
     alert: Alert
     deliveries: tuple[Delivery, ...]
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What a poll learned beyond snapshots and alerts, stored in the same transaction."""
+
+    concerned: Sequence[tuple[Document, str]] = ()  # (document, watchlist) pairs to remember
+    follow_keys: Mapping[str, Sequence[str]] = field(default_factory=dict)  # number -> RIN/docket keys
+    on_list: Iterable[str] = ()  # public inspection numbers on the current list
+    resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +148,17 @@ class Store:
 
     # -- one poll, one transaction -----------------------------------------------------------------------
 
-    def save_poll(self, source: str, changes: Sequence[Change], alerts: Sequence[Alert], now: float) -> SavedPoll:
+    def save_poll(
+        self,
+        source: str,
+        changes: Sequence[Change],
+        alerts: Sequence[Alert],
+        now: float,
+        lifecycle: Lifecycle | None = None,
+    ) -> SavedPoll:
         """Store the poll's changed snapshots, its alerts and their deliveries, and the source's success.
 
+        On a source's first successful poll (the baseline) snapshots and matches are stored, alerts are not.
         Alerts whose key is already stored are skipped with their deliveries: the same event is never queued
         twice, even if a crash made a poll run again.
         """
@@ -158,36 +176,9 @@ class Store:
                     """,
                     [source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
                 )
-            alert_count = delivery_count = 0
-            for alert in [] if baseline else alerts:
-                cursor = self.db.execute(
-                    """
-                    INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
-                    """,
-                    [
-                        alert.key,
-                        alert.event,
-                        alert.document.source,
-                        alert.document.number,
-                        alert.watchlist,
-                        alert.document.title,
-                        json.dumps(alert.to_dict()),
-                        now,
-                    ],
-                )
-                if cursor.rowcount == 0:
-                    continue
-                alert_count += 1
-                for target in alert.notify:
-                    self.db.execute(
-                        """
-                        INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
-                        VALUES (?, ?, 'pending', ?, ?, ?)
-                        """,
-                        [cursor.lastrowid, target, now, now, now],
-                    )
-                    delivery_count += 1
+            if lifecycle is not None:
+                self._save_lifecycle(lifecycle, now)
+            alert_count, delivery_count = (0, 0) if baseline else self._insert_alerts(alerts, now)
             self.db.execute(
                 """
                 INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,
@@ -200,6 +191,110 @@ class Store:
                 [source, now, now, now],
             )
         return SavedPoll(baseline, len(changes), alert_count, delivery_count)
+
+    def save_alerts(self, alerts: Sequence[Alert], now: float) -> int:
+        """Queue alerts that no poll caused (deadline reminders); returns how many were new."""
+        with self.db.atomic():
+            return self._insert_alerts(alerts, now)[0]
+
+    def _insert_alerts(self, alerts: Sequence[Alert], now: float) -> tuple[int, int]:
+        alert_count = delivery_count = 0
+        for alert in alerts:
+            cursor = self.db.execute(
+                """
+                INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
+                """,
+                [
+                    alert.key,
+                    alert.event,
+                    alert.document.source,
+                    alert.document.number,
+                    alert.watchlist,
+                    alert.document.title,
+                    json.dumps(alert.to_dict()),
+                    now,
+                ],
+            )
+            if cursor.rowcount == 0:
+                continue
+            alert_count += 1
+            for target in alert.notify:
+                self.db.execute(
+                    """
+                    INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, 'pending', ?, ?, ?)
+                    """,
+                    [cursor.lastrowid, target, now, now, now],
+                )
+                delivery_count += 1
+        return alert_count, delivery_count
+
+    # -- the life of a rule --------------------------------------------------------------------------------
+
+    def _save_lifecycle(self, lifecycle: Lifecycle, now: float) -> None:
+        for document, watchlist in lifecycle.concerned:
+            self.db.execute(
+                "INSERT INTO matches (watchlist, source, number, matched_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [watchlist, document.source, document.number, now],
+            )
+            for key in lifecycle.follow_keys.get(document.number, ()):
+                self.db.execute(
+                    "INSERT INTO follows (key, watchlist, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [key, watchlist, now],
+                )
+        for number in lifecycle.on_list:
+            self.db.execute(
+                "INSERT INTO pi_status (number, on_list, resolution, updated_at) VALUES (?, 1, NULL, ?)"
+                " ON CONFLICT (number) DO UPDATE SET on_list = 1, updated_at = excluded.updated_at"
+                " WHERE resolution IS NULL",
+                [number, now],
+            )
+        for number, resolution in lifecycle.resolved.items():
+            self.db.execute(
+                "UPDATE pi_status SET on_list = 0, resolution = ?, updated_at = ? WHERE number = ?",
+                [resolution, now, number],
+            )
+
+    def _by_key(self, sql: str, values: Sequence[str]) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        wanted = list(dict.fromkeys(values))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for row in self._rows(sql.format(marks=",".join("?" * len(chunk))), chunk):
+                found.setdefault(row[0], set()).add(row[1])
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def load_followed(self, keys: Sequence[str]) -> dict[str, frozenset[str]]:
+        return self._by_key("SELECT key, watchlist FROM follows WHERE key IN ({marks})", keys)
+
+    def load_matched(self, numbers: Sequence[str]) -> dict[str, frozenset[str]]:
+        return self._by_key("SELECT number, watchlist FROM matches WHERE number IN ({marks})", numbers)
+
+    def load_filed_at(self, numbers: Sequence[str]) -> dict[str, str]:
+        """When each of these documents was filed for public inspection, from its stored snapshot."""
+        return {
+            number: filed
+            for number, doc in self.load_snapshots("public_inspection", numbers).items()
+            if (filed := doc.filed_at)
+        }
+
+    def load_on_list(self) -> set[str]:
+        """Public inspection documents last seen on the list and not yet resolved."""
+        return {r["number"] for r in self._rows("SELECT number FROM pi_status WHERE resolution IS NULL")}
+
+    def load_deadline_candidates(self, today: str) -> list[tuple[Document, str]]:
+        """(document, watchlist) for every matched document with a deadline after `today` (ISO date)."""
+        rows = self._rows(
+            """
+            SELECT m.watchlist, s.data FROM matches m
+            JOIN snapshots s ON s.source = m.source AND s.number = m.number
+            WHERE json_extract(s.data, '$.comments_close_on') > ? OR json_extract(s.data, '$.effective_on') > ?
+            """,
+            [today, today],
+        )
+        return [(Document.from_dict(json.loads(r["data"])), r["watchlist"]) for r in rows]
 
     # -- the outbox ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,236 @@
+"""Who hears about what: turning a poll's changes into alerts over the life of a rule.
+
+Events, and the rules that decide them, in the order they are applied to each change:
+1. A document that is neither new nor meaningfully changed ("refreshed") alerts nobody.
+2. A watchlist is concerned by a document when its query and filters match it; when it matched the same
+   document before (on public inspection, or before an update); or, for a new document, when the watchlist
+   follows one of the document's RINs or dockets (it matched an earlier document that carried them, and
+   `follow` is on).
+3. A new document from public inspection is `public_inspection`; a new document from the Federal Register is
+   `published`, or `corrected` for the watchlists that matched the document it corrects (even when the
+   correction's own text matches nothing).
+4. A meaningful change to a stored document is `updated`, with the field-by-field diff.
+5. A watchlist hears only the events it asked for (`events`, all by default).
+Every alert has a key naming its event, document and watchlist: the store keeps keys unique, so one event
+about one document reaches one watchlist once, ever, across restarts and re-polls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from monitor.core.clock import EASTERN
+from monitor.core.matching import Matcher, Watchlist
+from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
+
+_NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)")
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the store remembers about this poll's documents that decides who hears about them."""
+
+    followed: Mapping[str, frozenset[str]] = field(default_factory=dict)  # follow key -> watchlists
+    matched: Mapping[str, frozenset[str]] = field(default_factory=dict)  # document number -> watchlists
+    pi_filed: Mapping[str, str] = field(default_factory=dict)  # document number -> filed_at (ISO, UTC)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    alerts: list[Alert]
+    # Every (document, watchlist) concerned, remembered for following, corrections, withdrawals and deadlines,
+    # including those whose alerts are held back (a baseline, or an event the watchlist did not ask for).
+    concerned: list[tuple[Document, str]]
+
+
+def follow_keys(document: Document) -> list[str]:
+    return [f"RIN {r}" for r in document.regulation_id_numbers] + [f"docket {d}" for d in document.docket_ids]
+
+
+def corrected_number(document: Document) -> str | None:
+    """The number of the document this one corrects, from `correction_of` (an API URL), if any."""
+    if not document.correction_of:
+        return None
+    found = _NUMBER_IN_URL.search(document.correction_of)
+    return found.group(1) if found else None
+
+
+def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
+    return ":".join(p for p in (event, document.source, document.number, watchlist, version) if p)
+
+
+def format_eastern(iso_utc: str) -> str:
+    when = datetime.fromisoformat(iso_utc).astimezone(EASTERN)
+    return when.strftime("%Y-%m-%d %H:%M ET")
+
+
+def lead_time_fact(document: Document, filed_at: str) -> Fact:
+    filed = datetime.fromisoformat(filed_at).astimezone(EASTERN)
+    text = f"since {format_eastern(filed_at)}"
+    if document.publication_date:
+        days = (document.publication_date - filed.date()).days
+        text += f", {days} day{'s' if days != 1 else ''} before publication"
+    return Fact("On public inspection", text)
+
+
+def public_inspection_facts(document: Document) -> tuple[Fact, ...]:
+    facts = []
+    if document.publication_date:
+        facts.append(Fact("Scheduled publication", document.publication_date.isoformat()))
+    if document.filed_at:
+        facts.append(Fact("Filed", format_eastern(document.filed_at)))
+    if document.filing_type:
+        facts.append(Fact("Filing", document.filing_type))
+    if document.num_pages:
+        facts.append(Fact("Pages", str(document.num_pages)))
+    if document.editorial_note:
+        facts.append(Fact("Editorial note", document.editorial_note))
+    return tuple(facts)
+
+
+def _follow_match(watchlist: str, keys: Iterable[str]) -> Match:
+    return Match(watchlist, tuple(Hit(k, "follows an earlier match") for k in keys))
+
+
+class Evaluator:
+    """The rules above, for one matcher; `memory` is loaded by the caller for the documents at hand."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.watchlists: dict[str, Watchlist] = {w.name: w for w in matcher.watchlists}
+
+    def _alert(
+        self,
+        event: EventKind,
+        document: Document,
+        match: Match,
+        changes: tuple[FieldChange, ...] = (),
+        facts: tuple[Fact, ...] = (),
+        version: str = "",
+    ) -> Alert | None:
+        watchlist = self.watchlists.get(match.watchlist)
+        if watchlist is None or not watchlist.wants(event):
+            return None
+        return Alert(
+            key=alert_key(event, document, watchlist.name, version),
+            event=event,
+            watchlist=watchlist.name,
+            document=document,
+            match=match,
+            changes=changes,
+            notify=watchlist.notify,
+            facts=facts,
+        )
+
+    def _concerned(self, change: Change, memory: Memory) -> dict[str, Match]:
+        document = change.document
+        concerned = {m.watchlist: m for m in self.matcher.match(document)}
+        # The same document seen earlier (on public inspection, or before an update) keeps its audience.
+        for name in memory.matched.get(document.number, ()):
+            concerned.setdefault(name, Match(name, (Hit(document.number, "matched earlier"),)))
+        if change.kind == "new":
+            keys_by_watchlist: dict[str, list[str]] = {}
+            for key in follow_keys(document):
+                for name in memory.followed.get(key, ()):
+                    if name in self.watchlists and self.watchlists[name].follow:
+                        keys_by_watchlist.setdefault(name, []).append(key)
+            for name, keys in keys_by_watchlist.items():
+                concerned.setdefault(name, _follow_match(name, keys))
+        return concerned
+
+    def evaluate(self, changes: Iterable[Change], memory: Memory) -> Evaluation:
+        alerts: list[Alert] = []
+        concerned_pairs: list[tuple[Document, str]] = []
+        for change in changes:
+            if change.kind == "refreshed":
+                continue
+            document = change.document
+            concerned = self._concerned(change, memory)
+            original = corrected_number(document) if change.kind == "new" else None
+            correcting = memory.matched.get(original, frozenset()) if original else frozenset()
+            for name in correcting - concerned.keys():
+                concerned[name] = Match(name, (Hit(str(original), "corrected document"),))
+            concerned_pairs += [(document, name) for name in concerned]
+            for match in concerned.values():
+                if (alert := self._event_alert(change, match, memory, correcting)) is not None:
+                    alerts.append(alert)
+        return Evaluation(alerts, concerned_pairs)
+
+    def _event_alert(self, change: Change, match: Match, memory: Memory, correcting: frozenset[str]) -> Alert | None:
+        document = change.document
+        if change.kind == "updated":
+            return self._alert("updated", document, match, change.fields, version=document.content_hash()[:16])
+        if document.source == "public_inspection":
+            return self._alert("public_inspection", document, match, facts=public_inspection_facts(document))
+        if match.watchlist in correcting:
+            original = corrected_number(document) or ""
+            return self._alert("corrected", document, match, facts=(Fact("Corrects", original),))
+        facts: tuple[Fact, ...] = ()
+        if filed_at := memory.pi_filed.get(document.number):
+            facts = (lead_time_fact(document, filed_at),)
+        return self._alert("published", document, match, facts=facts)
+
+    def withdrawn(self, documents: Iterable[Document], memory: Memory) -> Evaluation:
+        """Alerts for public inspection documents confirmed withdrawn before publication."""
+        alerts: list[Alert] = []
+        pairs: list[tuple[Document, str]] = []
+        for document in documents:
+            names = set(memory.matched.get(document.number, ())) | {m.watchlist for m in self.matcher.match(document)}
+            for name in sorted(names):
+                pairs.append((document, name))
+                note = document.editorial_note or "withdrawn from public inspection"
+                match = Match(name, (Hit(document.number, "withdrawn"),))
+                if alert := self._alert("withdrawn", document, match, facts=(Fact("Editorial note", note),)):
+                    alerts.append(alert)
+        return Evaluation(alerts, pairs)
+
+
+# -- deadline reminders ----------------------------------------------------------------------------------
+
+DEADLINE_FIELDS = {"comments_close_on": "Comments close", "effective_on": "Takes effect"}
+
+
+def due_reminders(
+    tracked: Iterable[tuple[Document, Watchlist]], now: datetime, reminder_hour: int, reminder_minute: int = 0
+) -> list[Alert]:
+    """Reminders due at `now` for the deadlines of documents that matched.
+
+    A reminder `Nd` is due from `reminder_hour` (US Eastern) on the day N days before the deadline, until the
+    deadline's day. When several of a deadline's reminders are due at once (the document was seen late), only
+    the nearest is sent: "closes tomorrow" says all there is to say. Keys make each reminder happen once.
+    """
+    local = now.astimezone(EASTERN)
+    today = local.date()
+    past_hour = (local.hour, local.minute) >= (reminder_hour, reminder_minute)
+    alerts = []
+    for document, watchlist in tracked:
+        for field_name, label in DEADLINE_FIELDS.items():
+            deadline: date | None = getattr(document, field_name)
+            if deadline is None or today >= deadline:
+                continue
+            due = [
+                days
+                for days in watchlist.reminders
+                if (deadline.toordinal() - days) < today.toordinal()
+                or ((deadline.toordinal() - days) == today.toordinal() and past_hour)
+            ]
+            if not due or not watchlist.wants("deadline"):
+                continue
+            days = min(due)
+            left = (deadline - today).days
+            fact = Fact("Reminder", f"{label} {deadline.isoformat()}, in {left} day{'s' if left != 1 else ''}")
+            alerts.append(
+                Alert(
+                    key=alert_key("deadline", document, watchlist.name, f"{field_name}-{days}d"),
+                    event="deadline",
+                    watchlist=watchlist.name,
+                    document=document,
+                    match=Match(watchlist.name, (Hit(field_name, "deadline"),)),
+                    notify=watchlist.notify,
+                    facts=(fact,),
+                )
+            )
+    return alerts

@@ -1,0 +1,124 @@
+"""Public inspection: documents filed a day or more before they publish (the earliest signal).
+
+Quirks handled here (see SOURCES.md section 2):
+- `filed_at` comes as `2026-09-28T11:15:00.000-04:00` from current.json and `2026-09-29T12:45:00Z` from search;
+  both are parsed and kept in UTC. It, and `publication_date`, may be null.
+- titles carry a trailing space; whitespace is normalised.
+- a document filed late on day D is listed on D and on D+1: items are keyed by document number, so it is one
+  item, seen twice.
+- absence from current.json proves nothing (the list rolls over daily). A document that leaves the list was
+  either published or withdrawn; only a direct fetch whose editorial note says so confirms a withdrawal.
+- a list whose `count` disagrees with its results is treated as truncated: the poll fails.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from monitor.models import Document
+from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
+from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text
+from monitor.sources.http import HttpClient, SourceError
+
+NAME = "public_inspection"
+WITHDRAWAL_WORDS = ("withdraw", "withdrawn", "withdrawal")
+
+
+def parse_timestamp(value: Any, field: str, number: str) -> str | None:
+    """Either of the API's timestamp forms -> ISO 8601 in UTC; None when absent."""
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ParseError(f"document {number}: {field} {value!r} is not a timestamp") from None
+    if parsed.tzinfo is None:
+        raise ParseError(f"document {number}: {field} {value!r} has no time zone")
+    return parsed.astimezone(UTC).isoformat()
+
+
+def parse_pi_document(raw: Any) -> Document:
+    if not isinstance(raw, dict):
+        raise ParseError(f"a result is {type(raw).__name__}, not an object")
+    number = raw.get("document_number")
+    if not isinstance(number, str) or not number.strip():
+        raise ParseError("a result has no document_number")
+    number = number.strip()
+    title = _text(raw.get("title")) or _text(raw.get("toc_doc"))
+    if not title:
+        raise ParseError(f"document {number} has no title")
+    pages = raw.get("num_pages")
+    return Document(
+        source=NAME,
+        number=number,
+        title=title,
+        type=_text(raw.get("type")),
+        agencies=_agencies(raw.get("agencies")),
+        publication_date=_date(raw.get("publication_date"), "publication_date", number),
+        docket_ids=_strings(raw.get("docket_numbers")),
+        html_url=_text(raw.get("html_url")),
+        pdf_url=_text(raw.get("pdf_url")),
+        raw_text_url=_text(raw.get("raw_text_url")),
+        filed_at=parse_timestamp(raw.get("filed_at"), "filed_at", number),
+        filing_type=_text(raw.get("filing_type")),
+        num_pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
+        pdf_updated_at=parse_timestamp(raw.get("pdf_updated_at"), "pdf_updated_at", number),
+        editorial_note=_text(raw.get("editorial_note")),
+    )
+
+
+def parse_current(data: Any) -> list[Document]:
+    """current.json -> documents; ParseError for a malformed or truncated list."""
+    if not isinstance(data, dict):
+        raise ParseError(f"the answer is {type(data).__name__}, not an object")
+    results = data.get("results")
+    if results is None:
+        if data.get("count") == 0:
+            return []
+        raise ParseError("the answer has neither results nor count 0")
+    if not isinstance(results, list):
+        raise ParseError("results is not a list")
+    count = data.get("count")
+    if isinstance(count, int) and count != len(results):
+        raise ParseError(f"count says {count} documents but {len(results)} came: the list is truncated")
+    documents: dict[str, Document] = {}
+    for raw in results:
+        doc = parse_pi_document(raw)
+        documents.setdefault(doc.number, doc)
+    return list(documents.values())
+
+
+def says_withdrawn(document: Document) -> bool:
+    note = document.editorial_note.lower()
+    return any(word in note for word in WITHDRAWAL_WORDS)
+
+
+class PublicInspectionSource:
+    name = NAME
+    tracks_departures = True
+
+    def __init__(self, fr: FederalRegisterSettings, settings: PublicInspectionSettings, http: HttpClient) -> None:
+        self.base_url = fr.base_url
+        self.http = http
+        self.interval = settings.interval
+
+    async def fetch(self, now: datetime) -> list[Document]:
+        data = await self.http.get_json(NAME, urljoin(self.base_url, "public-inspection-documents/current.json"))
+        try:
+            return parse_current(data)
+        except ParseError as exc:
+            raise SourceError(f"{NAME}: unexpected answer from current.json: {exc}", "malformed") from None
+
+    async def confirm_withdrawn(self, number: str) -> Document | None:
+        """Fetch one document that left the list; return it only if its editorial note says it was withdrawn.
+
+        Any failure means "not confirmed": the document is checked again on the next poll.
+        """
+        url = urljoin(self.base_url, f"public-inspection-documents/{quote(number)}.json")
+        try:
+            document = parse_pi_document(await self.http.get_json(NAME, url))
+        except (SourceError, ParseError):
+            return None
+        return document if says_withdrawn(document) else None
