@@ -12,12 +12,14 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from monitor.core.lifecycle import Evaluator
-from monitor.core.matching import Matcher, Watchlist
+from monitor.core.matching import Matcher
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.full_text import FULL_TEXT_RATE, FullTextFetcher
+from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
@@ -30,21 +32,7 @@ REMINDER_CHECK_SECONDS = 60.0
 
 
 def build_matcher(settings: Settings) -> Matcher:
-    return Matcher(
-        [
-            Watchlist.build(
-                w.name,
-                w.query,
-                agencies=w.agencies,
-                types=w.types,
-                notify=settings.watchlist_targets(w.notify),
-                events=w.events,
-                follow=w.follow,
-                reminders=w.reminder_days(),
-            )
-            for w in settings.watchlists
-        ]
-    )
+    return Matcher([w.compile(settings.watchlist_targets(w.notify)) for w in settings.watchlists])
 
 
 class App:
@@ -57,7 +45,7 @@ class App:
             contact=settings.http.contact,
             timeout=settings.http.timeout,
             max_response_bytes=settings.http.max_response_bytes,
-            spacing=HostSpacing({fr_host: 5.0}),
+            spacing=HostSpacing({fr_host: 5.0, FULL_TEXT_RATE_KEY: FULL_TEXT_RATE}),
         )
         self.sources: list[Source] = []
         if settings.federal_register.enabled:
@@ -67,6 +55,9 @@ class App:
                 PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
             )
         self.evaluator = Evaluator(build_matcher(settings))
+        self.full_text = FullTextFetcher(
+            self.http, self.store, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
+        )
         self.dispatcher = Dispatcher(
             self.store,
             AppriseSender(settings.delivery.timeout),
@@ -80,7 +71,7 @@ class App:
         self.store.close()
 
     async def poll(self, source: Source) -> PollOutcome:
-        outcome = await poll_source(source, self.store, self.evaluator, self.clock)
+        outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome

@@ -19,6 +19,7 @@ from monitor.core.diffing import diff_document
 from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
 from monitor.crashpoints import crash_point
 from monitor.models import Change, Document
+from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import Lifecycle, SavedPoll, Store
 
@@ -93,8 +94,28 @@ async def _departures(
     return withdrawn, resolved
 
 
+async def load_full_texts(
+    fetcher: FullTextFetcher | None, evaluator: Evaluator, changes: Sequence[Change]
+) -> dict[str, str]:
+    """Full texts for the changed documents that a `full_text` watchlist would consider."""
+    texts: dict[str, str] = {}
+    if fetcher is None:
+        return texts
+    for change in changes:
+        document = change.document
+        if change.kind == "refreshed" or not evaluator.matcher.needs_full_text(document):
+            continue
+        if (text := await fetcher.load(document)) is not None:
+            texts[document.number] = text
+    return texts
+
+
 async def poll_source(
-    source: Source, store: Store, evaluator: Evaluator, clock: Callable[[], float] = time.time
+    source: Source,
+    store: Store,
+    evaluator: Evaluator,
+    clock: Callable[[], float] = time.time,
+    full_text: FullTextFetcher | None = None,
 ) -> PollOutcome:
     now = datetime.fromtimestamp(clock(), UTC)
     try:
@@ -112,7 +133,11 @@ async def poll_source(
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
     memory = load_memory(store, [c.document for c in changes])
-    evaluation = evaluator.evaluate(changes, memory)
+    status = store.load_source_status(source.name)
+    baseline = status is None or status.baseline_at is None
+    # A baseline alerts nothing, so it downloads no full text: hundreds of documents at one a second.
+    texts = {} if baseline else await load_full_texts(full_text, evaluator, changes)
+    evaluation = evaluator.evaluate(changes, memory, texts)
     withdrawn: list[Document] = []
     resolved: dict[str, str] = {}
     if isinstance(source, DepartureTracking):

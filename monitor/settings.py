@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.core.query import QueryError, parse_query
+from monitor.core.watchlist import Watchlist, WatchlistError
 from monitor.models import DOCUMENT_TYPES
 from monitor.notify.targets import TargetRefused, check_target_url
 
@@ -77,6 +77,7 @@ class FederalRegisterSettings(Section):
     per_page: int = Field(1000, ge=2, le=2000)
     agencies: list[str] = Field(default_factory=list, description="server-side agency slug pre-filter")
     types: list[TypeCode] = Field(default_factory=list, description="server-side document type pre-filter")
+    full_text_max_chars: int = Field(2_000_000, ge=1000, description="full text beyond this is not searched")
 
     @model_validator(mode="after")
     def _check_url(self) -> FederalRegisterSettings:
@@ -141,11 +142,23 @@ class TargetSettings(Section):
         return value
 
 
+SourceName = Literal["federal_register", "public_inspection"]
+FieldName = Literal["title", "abstract", "action", "agencies", "full_text"]
+_DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")
+
+
 class WatchlistSettings(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    query: str
+    query: str | None = None
+    regex: list[str] = Field(default_factory=list)
+    fields: list[FieldName] = Field(default_factory=lambda: list(_DEFAULT_FIELDS))
     agencies: list[str] = Field(default_factory=list)
     types: list[TypeCode] = Field(default_factory=list)
+    cfr: list[str] = Field(default_factory=list, description='"15:744" or "15:730-774"')
+    rins: list[str] = Field(default_factory=list)
+    dockets: list[str] = Field(default_factory=list)
+    significant: bool | None = None
+    sources: list[SourceName] = Field(default_factory=list)
     notify: list[str] | None = Field(None, description="target names; all targets when left out")
     events: list[EventName] = Field(default_factory=list, description="event kinds; all when empty")
     follow: bool = True
@@ -162,12 +175,32 @@ class WatchlistSettings(Section):
                 raise ValueError(f"reminder {value!r} must be a whole number of days, like '7d'")
         return self
 
+    def compile(self, notify: tuple[str, ...] = ()) -> Watchlist:
+        """The matching form of this watchlist; WatchlistError names the watchlist and the position."""
+        return Watchlist.build(
+            self.name,
+            self.query,
+            regex=self.regex,
+            fields=self.fields,
+            agencies=self.agencies,
+            types=self.types,
+            cfr=self.cfr,
+            rins=self.rins,
+            dockets=self.dockets,
+            significant=self.significant,
+            sources=self.sources,
+            notify=notify,
+            events=self.events,
+            follow=self.follow,
+            reminders=self.reminder_days(),
+        )
+
     @model_validator(mode="after")
-    def _check_query(self) -> WatchlistSettings:
+    def _check_compiles(self) -> WatchlistSettings:
         try:
-            parse_query(self.query)
-        except QueryError as exc:
-            raise ValueError(f"invalid query in watchlist {self.name!r}: {exc}") from None
+            self.compile()
+        except WatchlistError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 

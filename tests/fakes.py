@@ -128,6 +128,9 @@ class FakeFederalRegister:
     pi_archive: dict[str, dict[str, Any]] = field(default_factory=dict)
     pi_mode: str = "ok"  # ok | status:NNN | empty | half | malformed
     pi_fetches: list[str] = field(default_factory=list)
+    # Full text: number -> raw text, and when each download happened (loop time).
+    full_texts: dict[str, str] = field(default_factory=dict)
+    full_text_fetches: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -197,8 +200,18 @@ class FakeFederalRegister:
             return web.json_response({"status": 404, "message": "Record Not Found"}, status=404)
         return web.json_response(found)
 
+    async def handle_full_text(self, request: web.Request) -> web.Response:
+        import asyncio
+
+        number = request.match_info["tail"].rsplit("/", 1)[-1].removesuffix(".txt")
+        self.full_text_fetches.append((number, asyncio.get_running_loop().time()))
+        if number not in self.full_texts:
+            return web.Response(status=404, text="not found")
+        return web.Response(text=self.full_texts[number], content_type="text/plain")
+
     async def start(self) -> FakeFederalRegister:
         app = web.Application()
+        app.router.add_get("/documents/full_text/text/{tail:.*}", self.handle_full_text)
         app.router.add_get("/api/v1/documents.json", self.handle)
         app.router.add_get("/api/v1/documents", self.handle)
         app.router.add_get("/api/v1/public-inspection-documents/current.json", self.handle_pi_current)

@@ -72,12 +72,24 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ("[targets.a]\nurl_env = 'NOPE_NOT_SET'", "targets.a: environment variable NOPE_NOT_SET is not set"),
         ("[targets.a]\nurl = 'nonsense'", "targets.a: not a usable Apprise URL"),
         ("[targets.a]\nurl = 'json://192.168.1.10/hook'", "targets.a: json://192.168.1.10/"),
-        ("[[watchlists]]\nname = 'w'\nquery = '(a | b'", "watchlists[0] (w): invalid query in watchlist 'w'"),
+        (
+            "[[watchlists]]\nname = 'w'\nquery = '(a | b'",
+            "watchlists[0] (w): watchlist 'w': invalid query: unbalanced parenthesis at position 1",
+        ),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\nsurprise = 1", "watchlists[0] (w).surprise: unknown key"),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\nnotify = ['nobody']", "notifies unknown target(s) nobody"),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\ntypes = ['MEMO']", "watchlists[0] (w).types[0]: Input should be"),
         ("[[watchlists]]\nname='w'\nquery='a'\n[[watchlists]]\nname='w'\nquery='b'", "repeated: w"),
         ("data_dir = ", "not valid TOML"),
+        (
+            "[[watchlists]]\nname = 'w'\nregex = ['ai(']",
+            "watchlist 'w': invalid regex 'ai(': missing ), unterminated subpattern at position 3",
+        ),
+        ("[[watchlists]]\nname = 'w'", "watchlist 'w': give a query, a regex, or both"),
+        ("[[watchlists]]\nname = 'w'\nquery = 'a'\ncfr = ['15']", "cfr '15' is not TITLE:PART"),
+        ("[[watchlists]]\nname = 'w'\nquery = 'a'\ncfr = ['15:774-730']", "the range ends before it starts"),
+        ("[[watchlists]]\nname = 'w'\nquery = 'a'\nfields = ['body']", "watchlists[0] (w).fields[0]: Input should be"),
+        ("[[watchlists]]\nname = 'w'\nquery = 'a'\nreminders = ['36h']", "must be a whole number of days"),
     ],
 )
 def test_errors_name_the_key_and_the_file(tmp_path: Path, toml: str, expected: str) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.core.matching import Matcher, Watchlist
+from monitor.core.matching import Matcher
 from monitor.core.query import QueryError, parse_query
+from monitor.core.watchlist import Watchlist
 from monitor.models import Agency, Document
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from monitor.core.clock import EASTERN
-from monitor.core.matching import Matcher, Watchlist
+from monitor.core.matching import Matcher
+from monitor.core.watchlist import Watchlist
 from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
 
 _NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)")
@@ -125,9 +126,9 @@ class Evaluator:
             facts=facts,
         )
 
-    def _concerned(self, change: Change, memory: Memory) -> dict[str, Match]:
+    def _concerned(self, change: Change, memory: Memory, full_text: str | None) -> dict[str, Match]:
         document = change.document
-        concerned = {m.watchlist: m for m in self.matcher.match(document)}
+        concerned = {m.watchlist: m for m in self.matcher.match(document, full_text)}
         # The same document seen earlier (on public inspection, or before an update) keeps its audience.
         for name in memory.matched.get(document.number, ()):
             concerned.setdefault(name, Match(name, (Hit(document.number, "matched earlier"),)))
@@ -141,14 +142,16 @@ class Evaluator:
                 concerned.setdefault(name, _follow_match(name, keys))
         return concerned
 
-    def evaluate(self, changes: Iterable[Change], memory: Memory) -> Evaluation:
+    def evaluate(
+        self, changes: Iterable[Change], memory: Memory, full_texts: Mapping[str, str] | None = None
+    ) -> Evaluation:
         alerts: list[Alert] = []
         concerned_pairs: list[tuple[Document, str]] = []
         for change in changes:
             if change.kind == "refreshed":
                 continue
             document = change.document
-            concerned = self._concerned(change, memory)
+            concerned = self._concerned(change, memory, (full_texts or {}).get(document.number))
             original = corrected_number(document) if change.kind == "new" else None
             correcting = memory.matched.get(original, frozenset()) if original else frozenset()
             for name in correcting - concerned.keys():

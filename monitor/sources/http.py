@@ -121,13 +121,18 @@ class HttpClient:
         url: str,
         params: Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        rate_key: str | None = None,
     ) -> Response:
-        """GET `url`; any status is returned, transport failures raise SourceError."""
+        """GET `url`; any status is returned, transport failures raise SourceError.
+
+        Requests are spaced per host, or per `rate_key` when given (full-text downloads have their own,
+        slower budget on the same host).
+        """
         session = self._get_session()
         origin = urlsplit(url).netloc
         for _ in range(MAX_REDIRECTS + 1):
             host = urlsplit(url).netloc
-            await self.spacing.wait(host)
+            await self.spacing.wait(rate_key or host)
             try:
                 async with session.get(url, params=params, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:

@@ -105,3 +105,17 @@ def m002_lifecycle(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m003_full_texts(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE full_texts (       -- raw text of documents a watchlist searches in full, fetched once
+            number TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            truncated INTEGER NOT NULL,
+            fetched_at REAL NOT NULL
+        )
+        """
+    )

@@ -296,6 +296,20 @@ class Store:
         )
         return [(Document.from_dict(json.loads(r["data"])), r["watchlist"]) for r in rows]
 
+    # -- full text cache ---------------------------------------------------------------------------------
+
+    def load_full_text(self, number: str) -> str | None:
+        rows = self._rows("SELECT text FROM full_texts WHERE number = ?", [number])
+        return str(rows[0]["text"]) if rows else None
+
+    def save_full_text(self, number: str, text: str, truncated: bool, now: float) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO full_texts (number, text, truncated, fetched_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (number) DO NOTHING",
+                [number, text, int(truncated), now],
+            )
+
     # -- the outbox ----------------------------------------------------------------------------------------
 
     def load_due_deliveries(self, now: float, limit: int = 100) -> list[tuple[Delivery, Alert]]:
