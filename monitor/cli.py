@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from monitor import __version__
 from monitor.logs import setup_logging
@@ -46,7 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = commands.add_parser("alerts", help="list recent alerts and their delivery states")
     _add_config(alerts)
     alerts.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+
+    backfill = commands.add_parser(
+        "backfill", help="evaluate watchlists against past Federal Register documents (prints; sends with --send)"
+    )
+    _add_config(backfill)
+    backfill.add_argument("--since", type=_date, required=True, metavar="DATE", help="first publication date")
+    backfill.add_argument("--until", type=_date, metavar="DATE", help="last publication date (default today)")
+    backfill.add_argument("--watchlist", metavar="NAME", help="only this watchlist")
+    backfill.add_argument("--json", action="store_true", help="print JSON")
+    backfill.add_argument("--send", action="store_true", help="send the alerts too (each at most once, ever)")
+
+    explain = commands.add_parser("explain", help="show why each watchlist did or did not match a document")
+    _add_config(explain)
+    explain.add_argument("document_number", metavar="DOCUMENT_NUMBER")
+    explain.add_argument("--watchlist", metavar="NAME", help="only this watchlist")
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _load(args: argparse.Namespace) -> Settings | None:
@@ -100,6 +122,43 @@ def _show_alerts(settings: Settings, limit: int) -> int:
     return 0
 
 
+async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.app import App
+    from monitor.core.clock import eastern_today
+    from monitor.tuning import SourceError, backfill, format_hits
+
+    until = args.until or eastern_today(datetime.now(UTC))
+    if until < args.since:
+        print("fr-monitor: --until is before --since", file=sys.stderr)
+        return EXIT_CONFIG
+    app = App(settings)
+    try:
+        hits = await backfill(app, args.since, until, args.watchlist, args.send)
+    except SourceError as exc:
+        print(f"fr-monitor: backfill failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print(format_hits(hits, args.json))
+    return 0
+
+
+async def _explain(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.app import App
+    from monitor.tuning import SourceError, explain, format_explanations
+
+    app = App(settings)
+    try:
+        document, explanations = await explain(app, args.document_number, args.watchlist)
+    except SourceError as exc:
+        print(f"fr-monitor: cannot explain {args.document_number}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print(format_explanations(document, explanations))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _load(args)
@@ -112,9 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level)
     if args.command == "alerts":
         return _show_alerts(settings, args.limit)
+    names = {w.name for w in settings.watchlists}
+    if getattr(args, "watchlist", None) and args.watchlist not in names:
+        print(f"fr-monitor: no watchlist named {args.watchlist!r}; known: {', '.join(sorted(names))}", file=sys.stderr)
+        return EXIT_CONFIG
     from monitor.app import run_service
 
     try:
+        if args.command == "backfill":
+            return asyncio.run(_backfill(settings, args))
+        if args.command == "explain":
+            return asyncio.run(_explain(settings, args))
         return asyncio.run(run_service(settings, once=args.once))
     except KeyboardInterrupt:
         return 0

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -121,6 +122,8 @@ class FakeFederalRegister:
 
     documents: list[dict[str, Any]] = field(default_factory=fixture_documents)
     mode: str = "ok"  # ok | status:NNN | malformed | html | zero | truncated_page2
+    filter_dates: bool = False  # honour the publication date window (backfill tests)
+    window_limit: int | None = None  # report a window holding more than this as the API's capped 10,000
     requests: list[dict[str, list[str]]] = field(default_factory=list)
     server: TestServer | None = None
     # Public inspection: today's list, and what a direct fetch of one document answers.
@@ -153,21 +156,35 @@ class FakeFederalRegister:
         if self.mode == "html":
             return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
         ordered = sorted(self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True)
+        if self.filter_dates:
+            since = request.query.get("conditions[publication_date][gte]", "0000")
+            until = request.query.get("conditions[publication_date][lte]", "9999")
+            ordered = [d for d in ordered if since <= d["publication_date"] <= until]
         if self.mode == "zero" or not ordered:
             return web.json_response({"description": "Documents matching nothing", "count": 0})
         per_page = int(request.query.get("per_page", "20"))
         page = int(request.query.get("page", "1"))
         if page > 1 and self.mode == "truncated_page2":
             return web.Response(text='{"results": [{"document_number"', content_type="application/json")
+        count = len(ordered)
+        if self.window_limit is not None and count > self.window_limit:
+            count = 10_000  # as the real API reports a window it will not page through
         chunk = ordered[(page - 1) * per_page : page * per_page]
-        body: dict[str, Any] = {"description": "fake", "count": len(ordered), "results": chunk}
+        body: dict[str, Any] = {"description": "fake", "count": count, "results": chunk}
         if page * per_page < len(ordered):
-            # Like the real API: an absolute URL on the API's own host, path without .json, format=json.
-            body["next_page_url"] = (
-                "https://www.federalregister.gov/api/v1/documents?format=json&order=newest"
-                f"&page={page + 1}&per_page={per_page}"
-            )
+            # Like the real API: an absolute URL on the API's own host, path without .json, format=json,
+            # the same conditions, the next page.
+            query = [(k, v) for k, v in request.query.items() if k not in ("page", "format")]
+            query += [("format", "json"), ("page", str(page + 1))]
+            body["next_page_url"] = "https://www.federalregister.gov/api/v1/documents?" + urlencode(query)
         return web.json_response(body)
+
+    async def handle_one(self, request: web.Request) -> web.Response:
+        number = request.match_info["number"]
+        found = next((d for d in self.documents if d["document_number"] == number), None)
+        if found is None:
+            return web.json_response({"status": 404, "message": "Record Not Found"}, status=404)
+        return web.json_response(found)
 
     async def handle_pi_current(self, request: web.Request) -> web.Response:
         if self.pi_mode.startswith("status:"):
@@ -214,6 +231,7 @@ class FakeFederalRegister:
         app.router.add_get("/documents/full_text/text/{tail:.*}", self.handle_full_text)
         app.router.add_get("/api/v1/documents.json", self.handle)
         app.router.add_get("/api/v1/documents", self.handle)
+        app.router.add_get("/api/v1/documents/{number}.json", self.handle_one)
         app.router.add_get("/api/v1/public-inspection-documents/current.json", self.handle_pi_current)
         app.router.add_get("/api/v1/public-inspection-documents/{number}.json", self.handle_pi_one)
         self.server = TestServer(app, host="127.0.0.1")

@@ -6,25 +6,30 @@ Order of the rules, for one document and one watchlist:
 3. the hits reported are the query terms found that count for the match (not those under a NOT) and the
    regex finds, in field order, with a snippet around the first one.
 
-All watchlists are compiled together: a document's words are indexed once per field, every distinct term of
-every query is looked up once, and only watchlists that can be true given the terms found are evaluated. A
-query that is false when none of its terms is present can only become true when one of them is, so the rest
-are skipped without evaluating anything.
+All watchlists are compiled together, once: every distinct term of every query gets a number, each query
+becomes a small function of the set of numbers found, and each term knows which watchlists use it. For a
+document, its words are indexed once per field, each term is looked up once, and only the watchlists that use
+a term that was found are evaluated (plus those that can be true with no term at all: a pure NOT, a regex).
+A query that is false when none of its terms is present can only become true when one of them is, so
+skipping the others changes nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
-from monitor.core.query import Term, evaluate, iter_terms, split_words, term_pattern
+from monitor.core.query import WORD, All, Node, Not, Term, iter_terms, term_pattern
 from monitor.core.watchlist import ALL_FIELDS, Watchlist
 from monitor.models import Document, Hit, Match
 
 SNIPPET_RADIUS = 80
 
 __all__ = ["Explanation", "Matcher", "field_text"]
+
+Predicate = Callable[[Collection[int]], bool]
 
 
 def field_text(document: Document, name: str) -> str:
@@ -34,17 +39,45 @@ def field_text(document: Document, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-@dataclass
-class _FieldWords:
-    name: str
-    text: str
-    words: list[str]
-    joined: str = field(init=False)
-    unique: frozenset[str] = field(init=False)
+def compile_query(node: Node, ids: dict[Term, int]) -> Predicate:
+    """A query tree -> a function of the set of term numbers found."""
+    if isinstance(node, Term):
+        number = ids[node]
+        return lambda found: number in found
+    if isinstance(node, Not):
+        inner = compile_query(node.operand, ids)
+        return lambda found: not inner(found)
+    parts = [compile_query(op, ids) for op in node.operands]
+    combined = parts[0]
+    for part in parts[1:]:  # nested two-way lambdas: no generator per evaluation, short-circuit kept
+        combined = _both(combined, part) if isinstance(node, All) else _either(combined, part)
+    return combined
 
-    def __post_init__(self) -> None:
-        self.joined = " " + " ".join(self.words) + " "
+
+def _both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda found: a(found) and b(found)
+
+
+def _either(a: Predicate, b: Predicate) -> Predicate:
+    return lambda found: a(found) or b(found)
+
+
+class _FieldWords:
+    """One field's text cut into words, with what phrase and prefix look-ups need built on first use."""
+
+    __slots__ = ("_joined", "name", "text", "unique", "words")
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self.words = WORD.findall(text.lower())
         self.unique = frozenset(self.words)
+        self._joined: str | None = None
+
+    def contains_phrase(self, words: tuple[str, ...], prefix: bool) -> bool:
+        if self._joined is None:
+            self._joined = " " + " ".join(self.words) + " "
+        return (" " + " ".join(words) + ("" if prefix else " ")) in self._joined
 
     def contains(self, term: Term) -> bool:
         if len(term.words) == 1:
@@ -52,16 +85,16 @@ class _FieldWords:
             if not term.prefix:
                 return word in self.unique
             return any(w.startswith(word) for w in self.unique)
-        needle = " " + " ".join(term.words) + ("" if term.prefix else " ")
-        return needle in self.joined
+        return self.contains_phrase(term.words, term.prefix)
 
 
 @dataclass(frozen=True)
 class _Compiled:
     watchlist: Watchlist
-    terms: frozenset[Term]
-    positive_terms: tuple[Term, ...]
-    true_without_terms: bool
+    terms: frozenset[int]
+    positive_terms: tuple[int, ...]
+    query: Predicate | None
+    fields: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -82,23 +115,41 @@ class Matcher:
     """All watchlists compiled once; `match(document)` returns one Match per watchlist that matched."""
 
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
-        self._compiled: list[_Compiled] = []
-        self._by_first_word: dict[str, list[Term]] = {}
-        self._prefix_terms: list[Term] = []
-        self._fields = tuple(f for f in ALL_FIELDS if any(f in w.fields for w in watchlists))
-        seen: set[Term] = set()
+        self._terms: list[Term] = []
+        ids: dict[Term, int] = {}
         for watchlist in watchlists:
+            for term, _ in iter_terms(watchlist.query) if watchlist.query is not None else ():
+                ids.setdefault(term, len(ids))
+        self._terms = list(ids)
+        self._patterns = [term_pattern(t) for t in self._terms]
+        # Terms are found through their first word: exactly, or (a trailing *) through its first letters.
+        self._by_first_word: dict[str, list[int]] = {}
+        self._by_prefix: dict[str, list[int]] = {}
+        for term, number in ids.items():
+            table = self._by_prefix if term.prefix and len(term.words) == 1 else self._by_first_word
+            table.setdefault(term.words[0], []).append(number)
+        self._first_words = frozenset(self._by_first_word)
+        self._prefixes = sorted(self._by_prefix)
+
+        self._compiled: list[_Compiled] = []
+        self._users: dict[int, list[int]] = {}  # term number -> watchlists (by index) using it
+        self._always: list[int] = []  # watchlists to evaluate whatever terms are found
+        for index, watchlist in enumerate(watchlists):
             pairs = list(iter_terms(watchlist.query)) if watchlist.query is not None else []
-            terms = frozenset(t for t, _ in pairs)
-            positive = tuple(dict.fromkeys(t for t, counts in pairs if counts))
-            always = watchlist.query is not None and evaluate(watchlist.query, lambda _t: False)
-            self._compiled.append(_Compiled(watchlist, terms, positive, always or bool(watchlist.regexes)))
-            for term in terms - seen:
-                seen.add(term)
-                if term.prefix and len(term.words) == 1:
-                    self._prefix_terms.append(term)
-                else:
-                    self._by_first_word.setdefault(term.words[0], []).append(term)
+            query = compile_query(watchlist.query, ids) if watchlist.query is not None else None
+            compiled = _Compiled(
+                watchlist,
+                frozenset(ids[t] for t, _ in pairs),
+                tuple(dict.fromkeys(ids[t] for t, counts in pairs if counts)),
+                query,
+                frozenset(watchlist.fields),
+            )
+            self._compiled.append(compiled)
+            if watchlist.regexes or (query is not None and query(())):
+                self._always.append(index)
+            for number in compiled.terms:
+                self._users.setdefault(number, []).append(index)
+        self._fields = tuple(f for f in ALL_FIELDS if any(f in w.fields for w in watchlists))
 
     @property
     def watchlists(self) -> list[Watchlist]:
@@ -106,74 +157,118 @@ class Matcher:
 
     def needs_full_text(self, document: Document) -> bool:
         """Whether a watchlist that searches the full text would consider this document at all."""
-        return any("full_text" in c.watchlist.fields and c.watchlist.passes_filters(document) for c in self._compiled)
+        return any("full_text" in c.fields and c.watchlist.passes_filters(document) for c in self._compiled)
 
     def _index(self, document: Document, full_text: str | None) -> list[_FieldWords]:
         texts = [(n, field_text(document, n)) for n in self._fields if n != "full_text"]
         if full_text and "full_text" in self._fields:
             texts.append(("full_text", full_text))
-        return [_FieldWords(n, t, split_words(t)) for n, t in texts if t]
+        return [_FieldWords(n, t) for n, t in texts if t]
 
-    def _find_terms(self, fields: Sequence[_FieldWords]) -> dict[Term, list[str]]:
-        found: dict[Term, list[str]] = {}
+    def _find_terms(self, fields: Sequence[_FieldWords]) -> dict[int, list[str]]:
+        """Term number -> the fields it was found in."""
+        found: dict[int, list[str]] = {}
+        terms = self._terms
+        by_first_word, by_prefix = self._by_first_word, self._by_prefix
         for fw in fields:
-            for word in fw.unique:
-                for term in self._by_first_word.get(word, ()):
-                    if fw.contains(term):
-                        found.setdefault(term, []).append(fw.name)
-            for term in self._prefix_terms:
-                if fw.contains(term):
-                    found.setdefault(term, []).append(fw.name)
+            hits: set[int] = set()
+            for word in fw.unique & self._first_words:
+                for number in by_first_word[word]:
+                    term = terms[number]
+                    if len(term.words) == 1 or fw.contains_phrase(term.words, term.prefix):
+                        hits.add(number)
+            if self._prefixes:
+                # A prefix is found when the first word sorting at or after it starts with it.
+                ordered = sorted(fw.unique)
+                for prefix in self._prefixes:
+                    at = bisect_left(ordered, prefix)
+                    if at < len(ordered) and ordered[at].startswith(prefix):
+                        hits.update(by_prefix[prefix])
+            for number in hits:
+                found.setdefault(number, []).append(fw.name)
         return found
+
+    def _present(self, compiled: _Compiled, found: dict[int, list[str]], indexed: frozenset[str]) -> Collection[int]:
+        """The terms found in this watchlist's own fields."""
+        if indexed <= compiled.fields:
+            return found.keys()
+        return {n for n, names in found.items() if any(f in compiled.fields for f in names)}
 
     def match(self, document: Document, full_text: str | None = None) -> list[Match]:
         fields = self._index(document, full_text)
         found = self._find_terms(fields)
+        indexed = frozenset(fw.name for fw in fields)
+        candidates = set(self._always)
+        for number in found:
+            candidates.update(self._users.get(number, ()))
         matches = []
-        for compiled in self._compiled:
-            if not compiled.true_without_terms and found.keys().isdisjoint(compiled.terms):
+        for index in sorted(candidates):
+            compiled = self._compiled[index]
+            if not compiled.watchlist.passes_filters(document):
                 continue
-            if (result := self._evaluate(compiled, document, fields, found)).match is not None:
-                matches.append(result.match)
+            present = self._present(compiled, found, indexed)
+            query_true = compiled.query is not None and compiled.query(present)
+            regex_hits = self._regex_hits(compiled, fields)
+            if query_true or regex_hits:
+                matches.append(self._build_match(compiled, fields, found, query_true, regex_hits))
         return matches
 
     def explain(self, document: Document, full_text: str | None = None) -> list[Explanation]:
         fields = self._index(document, full_text)
         found = self._find_terms(fields)
-        return [self._evaluate(c, document, fields, found) for c in self._compiled]
+        indexed = frozenset(fw.name for fw in fields)
+        explanations = []
+        for compiled in self._compiled:
+            failure = compiled.watchlist.filter_failure(document)
+            present = self._present(compiled, found, indexed)
+            query_true = compiled.query(present) if compiled.query is not None else None
+            regex_hits = self._regex_hits(compiled, fields)
+            matched = failure is None and (bool(query_true) or bool(regex_hits))
+            where = {n: tuple(f for f in found.get(n, ()) if f in compiled.fields) for n in compiled.terms}
+            ordered = sorted(compiled.terms, key=lambda n: self._terms[n].text)
+            explanations.append(
+                Explanation(
+                    watchlist=compiled.watchlist.name,
+                    matched=matched,
+                    filter_failure=failure,
+                    found=tuple((self._terms[n].text, where[n]) for n in ordered if where[n]),
+                    missing=tuple(self._terms[n].text for n in ordered if not where[n]),
+                    regex_hits=regex_hits,
+                    query_true=query_true,
+                    match=self._build_match(compiled, fields, found, bool(query_true), regex_hits) if matched else None,
+                )
+            )
+        return explanations
 
-    def _evaluate(
+    @staticmethod
+    def _regex_hits(compiled: _Compiled, fields: Sequence[_FieldWords]) -> tuple[Hit, ...]:
+        return tuple(
+            Hit(f"/{p.pattern}/", fw.name)
+            for p in compiled.watchlist.regexes
+            for fw in fields
+            if fw.name in compiled.fields and p.search(fw.text)
+        )
+
+    def _build_match(
         self,
         compiled: _Compiled,
-        document: Document,
         fields: Sequence[_FieldWords],
-        found: dict[Term, list[str]],
-    ) -> Explanation:
-        watchlist = compiled.watchlist
-        own = [fw for fw in fields if fw.name in watchlist.fields]
-        where = {t: tuple(f for f in found.get(t, ()) if f in watchlist.fields) for t in compiled.terms}
-        present = {t for t, names in where.items() if names}
-        failure = watchlist.filter_failure(document)
-        query_true = evaluate(watchlist.query, present.__contains__) if watchlist.query is not None else None
-        regex_hits = tuple(Hit(f"/{p.pattern}/", fw.name) for p in watchlist.regexes for fw in own if p.search(fw.text))
-        matched = failure is None and (bool(query_true) or bool(regex_hits))
-        match = None
-        if matched:
-            term_hits = tuple(
-                Hit(t.text, name) for t in compiled.positive_terms for name in where.get(t, ()) if query_true
-            )
-            match = Match(watchlist.name, term_hits + regex_hits, build_snippet(own, compiled, where, query_true))
-        ordered = sorted(compiled.terms, key=lambda t: t.text)
-        return Explanation(
-            watchlist=watchlist.name,
-            matched=matched,
-            filter_failure=failure,
-            found=tuple((t.text, where[t]) for t in ordered if where[t]),
-            missing=tuple(t.text for t in ordered if not where[t]),
-            regex_hits=regex_hits,
-            query_true=query_true,
-            match=match,
-        )
+        found: dict[int, list[str]],
+        query_true: bool,
+        regex_hits: tuple[Hit, ...],
+    ) -> Match:
+        own = [fw for fw in fields if fw.name in compiled.fields]
+        term_hits: list[Hit] = []
+        patterns: dict[str, list[re.Pattern[str]]] = {}
+        if query_true:
+            for number in compiled.positive_terms:
+                for name in found.get(number, ()):
+                    if name in compiled.fields:
+                        term_hits.append(Hit(self._terms[number].text, name))
+                        patterns.setdefault(name, []).append(self._patterns[number])
+        for fw in own:
+            patterns.setdefault(fw.name, []).extend(compiled.watchlist.regexes)
+        return Match(compiled.watchlist.name, (*term_hits, *regex_hits), build_snippet(own, patterns))
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -184,16 +279,10 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return f"{before}«{text[start:end]}»{after}"
 
 
-def build_snippet(
-    fields: Sequence[_FieldWords], compiled: _Compiled, where: dict[Term, tuple[str, ...]], query_true: bool | None
-) -> str:
+def build_snippet(fields: Sequence[_FieldWords], patterns: dict[str, list[re.Pattern[str]]]) -> str:
     """A short excerpt around the first hit, in the first field that has one; the hit is set in «»."""
     for fw in fields:
-        patterns: list[re.Pattern[str]] = []
-        if query_true:
-            patterns += [term_pattern(t) for t in compiled.positive_terms if fw.name in where.get(t, ())]
-        patterns += list(compiled.watchlist.regexes)
-        for pattern in patterns:
+        for pattern in patterns.get(fw.name, ()):
             if (hit := pattern.search(fw.text)) is not None and hit.end() > hit.start():
                 return _excerpt(fw.text, hit.start(), hit.end())
     return ""

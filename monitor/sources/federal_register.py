@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from monitor.core.clock import lookback_window
 from monitor.models import Agency, Document
@@ -54,10 +54,19 @@ class ParseError(ValueError):
     pass
 
 
+# The API never counts past this; a window whose count reaches it may hold more than can be paged through.
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class SearchPage:
     documents: list[Document]
     next_page_url: str | None
+    count: int = 0
+
+
+class WindowTooLarge(SourceError):
+    """A date window holding more documents than the API will page through: ask for a smaller one."""
 
 
 def build_search_params(settings: FederalRegisterSettings, since: date, until: date) -> list[tuple[str, str]]:
@@ -163,8 +172,11 @@ def parse_search_page(data: Any) -> SearchPage:
     if not isinstance(results, list):
         raise ParseError("results is not a list")
     next_url = data.get("next_page_url")
+    count = data.get("count")
     return SearchPage(
-        [parse_document(r) for r in results], next_url if isinstance(next_url, str) and next_url else None
+        [parse_document(r) for r in results],
+        next_url if isinstance(next_url, str) and next_url else None,
+        count if isinstance(count, int) and not isinstance(count, bool) else len(results),
     )
 
 
@@ -191,10 +203,12 @@ class FederalRegisterSource:
         return await self.fetch_window(since, until)
 
     async def fetch_window(self, since: date, until: date) -> list[Document]:
+        """Every document published from `since` to `until`; WindowTooLarge when that is more than the API
+        pages through (its count is capped at 10,000)."""
         url: str | None = urljoin(self.settings.base_url, "documents.json")
         params: Sequence[tuple[str, str]] | None = build_search_params(self.settings, since, until)
         documents: dict[str, Document] = {}
-        for _ in range(MAX_PAGES):
+        for page_number in range(MAX_PAGES):
             if url is None:
                 return list(documents.values())
             data = await self.http.get_json(NAME, url, params)
@@ -202,8 +216,21 @@ class FederalRegisterSource:
                 page = parse_search_page(data)
             except ParseError as exc:
                 raise SourceError(f"{NAME}: unexpected answer from documents.json: {exc}", "malformed") from None
+            if page_number == 0 and page.count >= COUNT_CAP:
+                raise WindowTooLarge(
+                    f"{NAME}: {since} to {until} holds {page.count}+ documents; use a smaller window", "too_large"
+                )
             for doc in page.documents:
                 documents.setdefault(doc.number, doc)
             url = rebase_url(page.next_page_url, self.settings.base_url) if page.next_page_url else None
             params = None
         raise SourceError(f"{NAME}: more than {MAX_PAGES} pages; narrow lookback_days", "too_many_pages")
+
+    async def fetch_one(self, number: str) -> Document:
+        """One document by number (documents/{number}.json)."""
+        url = urljoin(self.settings.base_url, f"documents/{quote(number)}.json")
+        data = await self.http.get_json(NAME, url, [("fields[]", name) for name in FIELDS])
+        try:
+            return parse_document(data)
+        except ParseError as exc:
+            raise SourceError(f"{NAME}: unexpected answer for document {number}: {exc}", "malformed") from None
