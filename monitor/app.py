@@ -58,12 +58,14 @@ class App:
         self.full_text = FullTextFetcher(
             self.http, self.store, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
         )
+        self.routing = settings.routing()
         self.dispatcher = Dispatcher(
             self.store,
-            AppriseSender(settings.delivery.timeout),
+            AppriseSender(settings.delivery.timeout, settings.allow_private_targets),
             settings.target_urls(),
             settings.delivery,
             clock=clock,
+            routing=self.routing,
         )
 
     async def close(self) -> None:
@@ -71,13 +73,13 @@ class App:
         self.store.close()
 
     async def poll(self, source: Source) -> PollOutcome:
-        outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text)
+        outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome
 
     def remind(self) -> int:
-        queued = queue_reminders(self.store, self.evaluator, self.settings.reminder_time, self.clock)
+        queued = queue_reminders(self.store, self.evaluator, self.settings.reminder_time, self.clock, self.routing)
         if queued:
             self.dispatcher.wake.set()
         return queued

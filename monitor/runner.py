@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
 from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
+from monitor.core.routing import Routing
 from monitor.crashpoints import crash_point
 from monitor.models import Change, Document
 from monitor.sources.full_text import FullTextFetcher
@@ -116,6 +117,7 @@ async def poll_source(
     evaluator: Evaluator,
     clock: Callable[[], float] = time.time,
     full_text: FullTextFetcher | None = None,
+    routing: Routing | None = None,
 ) -> PollOutcome:
     now = datetime.fromtimestamp(clock(), UTC)
     try:
@@ -152,7 +154,7 @@ async def poll_source(
         on_list=[d.number for d in documents] if isinstance(source, DepartureTracking) else (),
         resolved=resolved,
     )
-    saved = store.save_poll(source.name, changes, evaluation.alerts, clock(), lifecycle)
+    saved = store.save_poll(source.name, changes, evaluation.alerts, clock(), lifecycle, routing)
     crash_point("after_commit")
 
     if saved.baseline:
@@ -174,7 +176,11 @@ async def poll_source(
 
 
 def queue_reminders(
-    store: Store, evaluator: Evaluator, reminder_time: str, clock: Callable[[], float] = time.time
+    store: Store,
+    evaluator: Evaluator,
+    reminder_time: str,
+    clock: Callable[[], float] = time.time,
+    routing: Routing | None = None,
 ) -> int:
     """Queue the deadline reminders due now; returns how many were new."""
     now = datetime.fromtimestamp(clock(), UTC)
@@ -185,4 +191,4 @@ def queue_reminders(
         if name in evaluator.watchlists
     ]
     alerts = due_reminders(tracked, now, hour, minute)
-    return store.save_alerts(alerts, clock()) if alerts else 0
+    return store.save_alerts(alerts, clock(), routing) if alerts else 0

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.core.routing import Routing, TargetRoute, parse_digest
 from monitor.core.watchlist import Watchlist, WatchlistError
 from monitor.models import DOCUMENT_TYPES
 from monitor.notify.targets import TargetRefused, check_target_url
@@ -115,6 +116,14 @@ class TargetSettings(Section):
     url: SecretStr | None = None
     url_env: str | None = None
     url_file: Path | None = None
+    events: list[EventName] = Field(default_factory=list, description="only these events; all when empty")
+    digest: str | None = Field(None, description="'hourly' or 'daily HH:MM' (US Eastern); immediate when unset")
+
+    @model_validator(mode="after")
+    def _check_digest(self) -> TargetSettings:
+        if self.digest is not None:
+            parse_digest(self.digest)
+        return self
 
     @model_validator(mode="after")
     def _one_source(self) -> TargetSettings:
@@ -269,7 +278,11 @@ class Settings(BaseSettings):
         return {name: target.resolve_url() for name, target in self.targets.items()}
 
     def watchlist_targets(self, notify: list[str] | None) -> tuple[str, ...]:
-        return tuple(notify) if notify is not None else tuple(self.targets)
+        """A watchlist's targets: those it names, else every target but `ops` (which hears about targets)."""
+        return tuple(notify) if notify is not None else tuple(t for t in self.targets if t != "ops")
+
+    def routing(self) -> Routing:
+        return Routing({name: TargetRoute(frozenset(t.events), t.digest) for name, t in self.targets.items()})
 
 
 # The parsed TOML file for the load under way; the file source reads it (pydantic-settings builds sources

@@ -89,7 +89,7 @@ async def backfill(app: App, since: date, until: date, watchlist: str | None, se
             )
             for hit in hits
         ]
-        app.store.save_alerts(alerts, app.clock())
+        app.store.save_alerts(alerts, app.clock(), app.routing)
         await app.dispatcher.dispatch_due()
     return hits
 

@@ -95,7 +95,7 @@ async def test_ai_diffusion_timeline(fake_fr: FakeFederalRegister, receiver: Rec
     await run("2025-01-13 09:00")
     assert sent[-1] == ("2025-01-13 09:00", ("On public inspection", "Framework for Artificial Intelligence Diffusion"))
     pi_alert = receiver.received[-1]["message"]
-    assert "Publishes 2025-01-15" in pi_alert and "Filing: special" in pi_alert and "Pages: 168" in pi_alert
+    assert "Publishes: 2025-01-15" in pi_alert and "Filing: special" in pi_alert and "Pages: 168" in pi_alert
     assert "PDF: https://public-inspection.federalregister.gov/2025-00636.pdf" in pi_alert
     assert "Filed: 2025-01-13 08:45 ET" in pi_alert
 
@@ -108,7 +108,7 @@ async def test_ai_diffusion_timeline(fake_fr: FakeFederalRegister, receiver: Rec
     assert sent[-1] == ("2025-01-15 09:00", ("Published", "Framework for Artificial Intelligence Diffusion"))
     published = receiver.received[-1]["message"]
     assert "On public inspection: since 2025-01-13 08:45 ET, 2 days before publication" in published
-    assert "Effective 2025-01-13" in published and "Comments close 2025-05-15" in published
+    assert "Effective: 2025-01-13" in published and "Comments close: 2025-05-15" in published
 
     fake_fr.add(companion_rule())
     await run("2025-01-16 09:00")

@@ -79,8 +79,6 @@ def lead_time_fact(document: Document, filed_at: str) -> Fact:
 
 def public_inspection_facts(document: Document) -> tuple[Fact, ...]:
     facts = []
-    if document.publication_date:
-        facts.append(Fact("Scheduled publication", document.publication_date.isoformat()))
     if document.filed_at:
         facts.append(Fact("Filed", format_eastern(document.filed_at)))
     if document.filing_type:

@@ -3,7 +3,12 @@
 The order is what makes delivery at-least-once: load a pending delivery -> send it -> mark it sent. A crash
 before the mark leaves it pending, so it is sent again after a restart (the only case where a receiver may see
 an alert twice); a crash anywhere else loses nothing and repeats nothing. Failures are retried with exponential
-backoff and jitter until `max_attempts`, then the delivery is `dead`: kept, visible, never silently dropped.
+backoff and jitter (never sooner than a Retry-After, and not at once after a timeout that may have delivered)
+until `max_attempts`, then the delivery is `dead`: kept, visible, never silently dropped. A permanent
+rejection (bad token, unknown channel, other 4xx) is dead at once.
+
+Digest targets receive one message per period: all their due deliveries, grouped, sent once, marked together.
+The `ops` target, when configured, hears once when a target starts failing and once when it recovers.
 """
 
 from __future__ import annotations
@@ -12,19 +17,24 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from monitor.core.backoff import next_retry_delay
+from monitor.core.routing import Routing
 from monitor.crashpoints import crash_point
 from monitor.models import Alert, Delivery
-from monitor.notify.render import Message, render_alert
+from monitor.notify.render import Message, channel_of, render_alert, render_digest
 from monitor.notify.sender import SendOutcome
 from monitor.notify.targets import privacy_url
 from monitor.settings import DeliverySettings
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.dispatcher")
+
+OPS_TARGET = "ops"
+# After a timeout the receiver may already have the message: wait at least this long before trying again.
+MAYBE_DELIVERED_MIN_DELAY = 300.0
 
 
 class Sender(Protocol):
@@ -40,6 +50,7 @@ class Dispatcher:
         settings: DeliverySettings,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        routing: Routing | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -47,6 +58,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter only
+        self.routing = routing or Routing()
         self.wake = asyncio.Event()
         self._semaphore = asyncio.Semaphore(settings.concurrency)
 
@@ -54,44 +66,96 @@ class Dispatcher:
         """Send every delivery due now; returns how many were attempted."""
         attempted = 0
         while due := self.store.load_due_deliveries(self.clock(), limit=self.settings.concurrency * 4):
-            await asyncio.gather(*(self._deliver(d, a) for d, a in due))
+            digests = sorted({d.target for d, _ in due if self.routing.digest_of(d.target)})
+            single = [(d, a) for d, a in due if d.target not in digests]
+            await asyncio.gather(*(self._deliver(d, a) for d, a in single), *(self._deliver_digest(t) for t in digests))
             attempted += len(due)
         return attempted
 
     async def _deliver(self, delivery: Delivery, alert: Alert) -> None:
-        async with self._semaphore:
-            url = self.target_urls.get(delivery.target)
-            context = {"alert_id": delivery.alert_id, "target": delivery.target, "attempt": delivery.attempts + 1}
-            if url is None:
+        url = self.target_urls.get(delivery.target)
+        if url is None:
+            self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
+            log.warning("delivery dead: target no longer configured", extra={"target": delivery.target})
+            return
+        message = render_alert(alert, channel_of(url), delivery.alert_id)
+        await self._send([delivery], url, message, alert.watchlist)
+
+    async def _deliver_digest(self, target: str) -> None:
+        url = self.target_urls.get(target)
+        batch = self.store.load_pending_for_target(target, self.clock())
+        if not batch:
+            return
+        if url is None:
+            for delivery, _ in batch:
                 self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
-                log.warning("delivery dead: target no longer configured", extra=context)
-                return
+            return
+        period = (self.routing.digest_of(target) or "").split()[0]
+        message = render_digest([a for _, a in batch], channel_of(url), period)
+        await self._send([d for d, _ in batch], url, message, "")
+
+    async def _send(self, deliveries: Sequence[Delivery], url: str, message: Message, watchlist: str) -> None:
+        first = deliveries[0]
+        context = {"alert_id": first.alert_id, "target": first.target, "attempt": first.attempts + 1}
+        async with self._semaphore:
             crash_point("before_send")
             try:
-                outcome = await self.sender.send(url, render_alert(alert))
+                outcome = await self.sender.send(url, message)
             except Exception as exc:  # one broken plugin must not stop the other deliveries
                 outcome = SendOutcome(ok=False, error=f"sender failed: {type(exc).__name__}")
             crash_point("after_send")
-            now = self.clock()
-            if outcome.ok:
+        now = self.clock()
+        if outcome.ok:
+            for delivery in deliveries:
                 self.store.mark_sent(delivery.id, now)
-                crash_point("after_mark")
-                log.info("alert delivered", extra={**context, "watchlist": alert.watchlist})
-                return
-            attempts = delivery.attempts + 1
-            retry_at = None
-            if outcome.retryable and attempts < self.settings.max_attempts:
-                retry_at = now + next_retry_delay(
-                    attempts, self.settings.backoff_base, self.settings.backoff_max, self.rng
-                )
-            self.store.mark_failed(delivery.id, outcome.error, now, retry_at)
-            log.warning(
-                "delivery failed to %s: %s; %s",
-                privacy_url(url),
-                outcome.error,
-                f"retry in {retry_at - now:.0f}s" if retry_at is not None else "giving up (dead)",
-                extra={**context, "error": outcome.error},
+            crash_point("after_mark")
+            log.info("alert delivered", extra={**context, "watchlist": watchlist} if watchlist else context)
+            await self._health(first.target, None)
+            return
+        for delivery in deliveries:
+            self.store.mark_failed(delivery.id, outcome.error, now, self._retry_at(delivery, outcome, now))
+        retry_at = self._retry_at(first, outcome, now)
+        log.warning(
+            "delivery failed to %s: %s; %s",
+            privacy_url(url),
+            outcome.error,
+            f"retry in {retry_at - now:.0f}s" if retry_at is not None else "giving up (dead)",
+            extra={**context, "error": outcome.error},
+        )
+        await self._health(first.target, outcome.error)
+
+    def _retry_at(self, delivery: Delivery, outcome: SendOutcome, now: float) -> float | None:
+        attempts = delivery.attempts + 1
+        if not outcome.retryable or attempts >= self.settings.max_attempts:
+            return None
+        delay = next_retry_delay(attempts, self.settings.backoff_base, self.settings.backoff_max, self.rng)
+        if outcome.retry_after is not None:
+            delay = max(delay, outcome.retry_after)
+        if outcome.maybe_delivered:
+            delay = max(delay, min(MAYBE_DELIVERED_MIN_DELAY, self.settings.backoff_max))
+        return now + delay
+
+    async def _health(self, target: str, error: str | None) -> None:
+        """Tell the ops target when `target` starts failing or recovers: once each, never per alert."""
+        ops_url = self.target_urls.get(OPS_TARGET)
+        if target == OPS_TARGET or not self.store.save_target_health(target, error, self.clock()):
+            return
+        if ops_url is None:
+            return
+        if error is None:
+            message = Message(f"fr-monitor: target {target} recovered", f"Deliveries to {target} succeed again.")
+        else:
+            message = Message(
+                f"fr-monitor: target {target} is failing",
+                f"Deliveries to {target} fail: {error}. They are retried with backoff; "
+                "see `fr-monitor deliveries --state failed`.",
             )
+        try:
+            outcome = await self.sender.send(ops_url, message)
+        except Exception as exc:
+            outcome = SendOutcome(ok=False, error=type(exc).__name__)
+        if not outcome.ok:
+            log.warning("could not tell the ops target: %s", outcome.error, extra={"target": OPS_TARGET})
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch as deliveries fall due, until `stop` is set; woken early when new ones are queued."""

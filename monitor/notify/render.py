@@ -1,20 +1,47 @@
-"""Rendering an alert into a message (pure). Untrusted text is defused before it is placed in a message.
+"""Rendering alerts for each kind of channel, from one alert model (pure).
 
-Every string that came from upstream (titles, abstracts, snippets, diffs) passes through `defuse`, so it can
-never mention a whole channel (@channel, @here, <!channel>), address a user or channel (<@U…>, <#C…>) or
-pose as a link (<http://x|y>) in chat targets. Only the links this module builds itself are links.
+Channels, chosen by the target URL's scheme (see `channel_of`):
+    slack    plain text for Apprise's Slack plugin, which escapes & < > so nothing becomes markup
+    email    a subject that says what happened, and an HTML body in which every upstream string is escaped
+             (Apprise adds the plain-text part)
+    webhook  the versioned JSON payload documented in the README (`webhook://` and `webhooks://` targets)
+    text     everything else (console, json://, ...): plain text
+
+Every string that came from upstream (titles, abstracts, snippets, diffs, notes) is untrusted. It passes
+through `defuse` before it is placed in a text or Slack message, so it can never mention a whole channel
+(@channel, <!here>), address a user or channel (<@U…>, <#C…>), or become a link (<http://x|y>, a bare URL):
+a zero-width space breaks each trigger. Only the links this module builds itself are links. Long fields are
+cut visibly ("…"), and a message is kept under the channel's limit, never dropped.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from monitor.models import Alert, Document
+
+Channel = Literal["slack", "email", "webhook", "text"]
+BodyFormat = Literal["text", "html"]
 
 ZERO_WIDTH = "\u200b"
 _MENTION = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
 _ANGLE = re.compile(r"<(?=[!@#]|[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
+_SCHEME = re.compile(r"(?<=[a-z0-9])://", re.IGNORECASE)
+_WWW = re.compile(r"\bwww\.", re.IGNORECASE)
+
+WEBHOOK_SCHEMA_VERSION = 1
+# Slack allows about 3,000 characters in a block and 40,000 in a message; keep well inside both.
+SLACK_FIELD_LIMIT = 2_800
+SLACK_MESSAGE_LIMIT = 35_000
+TEXT_MESSAGE_LIMIT = 60_000
+ABSTRACT_LIMIT = 600
+MAX_CHANGES_SHOWN = 12
+TRUNCATED = "… (truncated; the full text is at the link)"
 
 EVENT_HEADINGS = {
     "public_inspection": "On public inspection",
@@ -30,49 +57,222 @@ EVENT_HEADINGS = {
 class Message:
     title: str
     body: str
+    body_format: BodyFormat = "text"
+
+
+def channel_of(url: str) -> Channel:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "slack" or url.lower().startswith("https://hooks.slack.com/"):
+        return "slack"
+    if scheme in ("mailto", "mailtos"):
+        return "email"
+    if scheme in ("webhook", "webhooks"):
+        return "webhook"
+    return "text"
 
 
 def defuse(text: str) -> str:
     """Untrusted text, made unable to ping, address or link: a zero-width space breaks each trigger."""
     text = _MENTION.sub("@" + ZERO_WIDTH, text)
-    return _ANGLE.sub("<" + ZERO_WIDTH, text)
+    text = _ANGLE.sub("<" + ZERO_WIDTH, text)
+    text = _SCHEME.sub(":" + ZERO_WIDTH + "//", text)
+    return _WWW.sub("www" + ZERO_WIDTH + ".", text)
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def document_link(document: Document) -> str:
-    if document.html_url.startswith("https://www.federalregister.gov/"):
+    """The one link per document the service vouches for: federalregister.gov, built from the number."""
+    if document.html_url.startswith("https://www.federalregister.gov/") and " " not in document.html_url:
         return document.html_url
     return f"https://www.federalregister.gov/d/{document.number}"
 
 
-def _key_dates(document: Document) -> str:
-    parts = []
+def pdf_link(document: Document) -> str | None:
+    url = document.pdf_url
+    trusted = ("https://public-inspection.federalregister.gov/", "https://www.govinfo.gov/")
+    return url if url.startswith(trusted) and " " not in url else None
+
+
+def headline(alert: Alert) -> str:
+    heading = EVENT_HEADINGS.get(alert.event, alert.event)
+    return f"[{alert.watchlist}] {heading}: {alert.document.title}"
+
+
+def _key_dates(document: Document) -> list[tuple[str, str]]:
+    dates = []
     if document.publication_date:
-        verb = "Publishes" if document.source == "public_inspection" else "Published"
-        parts.append(f"{verb} {document.publication_date.isoformat()}")
+        label = "Publishes" if document.source == "public_inspection" else "Published"
+        dates.append((label, document.publication_date.isoformat()))
     if document.effective_on:
-        parts.append(f"Effective {document.effective_on.isoformat()}")
+        dates.append(("Effective", document.effective_on.isoformat()))
     if document.comments_close_on:
-        parts.append(f"Comments close {document.comments_close_on.isoformat()}")
-    return " · ".join(parts)
+        dates.append(("Comments close", document.comments_close_on.isoformat()))
+    return dates
 
 
-def render_alert(alert: Alert) -> Message:
+def _lines(alert: Alert) -> list[tuple[str, str]]:
+    """The alert as (label, untrusted value) pairs, in reading order; each channel escapes its own way."""
     doc = alert.document
-    heading = EVENT_HEADINGS.get(alert.event, alert.event.title())
-    title = defuse(f"[{alert.watchlist}] {heading}: {doc.title}")
-    lines = [defuse(" · ".join(p for p in (doc.type, "; ".join(doc.agency_names), doc.number) if p))]
-    if dates := _key_dates(doc):
-        lines.append(dates)
-    lines += [defuse(f"{fact.label}: {fact.value}") for fact in alert.facts]
+    lines: list[tuple[str, str]] = []
+    kind = " · ".join(p for p in (doc.type, "; ".join(doc.agency_names), doc.number) if p)
+    lines.append(("", kind))
+    if doc.citation:
+        lines.append(("Citation", doc.citation))
+    lines += _key_dates(doc)
+    lines += [(fact.label, fact.value) for fact in alert.facts]
     if alert.match.hits:
-        hits = ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits)
-        lines.append(defuse(f"Matched: {hits}"))
+        lines.append(("Matched", ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits)))
     if alert.match.snippet:
-        lines.append(defuse(alert.match.snippet))
-    if alert.changes:
-        lines.append("Changes:")
-        lines += [defuse(f"  {c.field}: {c.before} → {c.after}") for c in alert.changes]
-    lines.append(document_link(doc))
-    if doc.source == "public_inspection" and doc.pdf_url.startswith("https://public-inspection.federalregister.gov/"):
-        lines.append(f"PDF: {doc.pdf_url}")
-    return Message(title=title, body="\n".join(lines))
+        lines.append(("", alert.match.snippet))
+    if doc.abstract and alert.event in ("published", "public_inspection"):
+        lines.append(("Abstract", cut(doc.abstract, ABSTRACT_LIMIT)))
+    shown = alert.changes[:MAX_CHANGES_SHOWN]
+    for change in shown:
+        lines.append((f"Changed {change.field}", f"{change.before} → {change.after}"))
+    if len(alert.changes) > len(shown):
+        lines.append(("", f"and {len(alert.changes) - len(shown)} more changed fields"))
+    return lines
+
+
+def _links(alert: Alert) -> list[tuple[str, str]]:
+    links = [("Document", document_link(alert.document))]
+    if pdf := pdf_link(alert.document):
+        links.append(("PDF", pdf))
+    return links
+
+
+def _text_body(alert: Alert, field_limit: int, message_limit: int) -> str:
+    out = []
+    for label, value in _lines(alert):
+        value = cut(defuse(value), field_limit)
+        out.append(f"{label}: {value}" if label else value)
+    body = "\n".join(out)
+    links = "\n".join(f"{label}: {url}" for label, url in _links(alert))
+    room = message_limit - len(links) - 1
+    if len(body) > room:
+        body = body[: room - len(TRUNCATED)] + TRUNCATED
+    return f"{body}\n{links}"
+
+
+def render_text(alert: Alert) -> Message:
+    return Message(defuse(headline(alert)), _text_body(alert, TEXT_MESSAGE_LIMIT, TEXT_MESSAGE_LIMIT))
+
+
+def render_slack(alert: Alert) -> Message:
+    title = cut(defuse(headline(alert)), 300)
+    return Message(title, _text_body(alert, SLACK_FIELD_LIMIT, SLACK_MESSAGE_LIMIT - len(title)))
+
+
+def email_subject(alert: Alert) -> str:
+    # A subject is one line: upstream newlines never reach a header.
+    return cut(" ".join(headline(alert).split()), 200)
+
+
+def render_email(alert: Alert) -> Message:
+    esc = html.escape
+    rows = []
+    for label, value in _lines(alert):
+        cell = f"<strong>{esc(label)}:</strong> " if label else ""
+        rows.append(f"<p>{cell}{esc(value)}</p>")
+    links = " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in _links(alert))
+    body = f"<h2>{esc(headline(alert))}</h2>\n" + "\n".join(rows) + f"\n<p>{links}</p>"
+    return Message(email_subject(alert), body, "html")
+
+
+def webhook_payload(alert: Alert, alert_id: int | None = None) -> dict[str, Any]:
+    doc = alert.document
+    return {
+        "schema": "fr-monitor.alert",
+        "version": WEBHOOK_SCHEMA_VERSION,
+        "alert_id": alert.key,
+        "delivery_alert_id": alert_id,
+        "event": alert.event,
+        "source": doc.source,
+        "watchlist": alert.watchlist,
+        "document": {
+            "number": doc.number,
+            "title": doc.title,
+            "type": doc.type,
+            "action": doc.action,
+            "abstract": doc.abstract,
+            "agencies": [{"name": a.name, "slug": a.slug} for a in doc.agencies],
+            "publication_date": doc.publication_date.isoformat() if doc.publication_date else None,
+            "effective_on": doc.effective_on.isoformat() if doc.effective_on else None,
+            "comments_close_on": doc.comments_close_on.isoformat() if doc.comments_close_on else None,
+            "citation": doc.citation or None,
+            "cfr_references": list(doc.cfr_references),
+            "regulation_id_numbers": list(doc.regulation_id_numbers),
+            "docket_ids": list(doc.docket_ids),
+            "filed_at": doc.filed_at,
+            "filing_type": doc.filing_type or None,
+        },
+        "urls": {"html": document_link(doc), "pdf": pdf_link(doc)},
+        "matched": [{"term": h.term, "field": h.field} for h in alert.match.hits],
+        "snippet": alert.match.snippet,
+        "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in alert.changes],
+        "facts": [{"label": f.label, "value": f.value} for f in alert.facts],
+    }
+
+
+def render_webhook(alert: Alert, alert_id: int | None = None) -> Message:
+    return Message(headline(alert), json.dumps(webhook_payload(alert, alert_id), ensure_ascii=False))
+
+
+def render_alert(alert: Alert, channel: Channel = "text", alert_id: int | None = None) -> Message:
+    if channel == "slack":
+        return render_slack(alert)
+    if channel == "email":
+        return render_email(alert)
+    if channel == "webhook":
+        return render_webhook(alert, alert_id)
+    return render_text(alert)
+
+
+# -- digests ---------------------------------------------------------------------------------------------
+
+
+def _grouped(alerts: Sequence[Alert]) -> dict[tuple[str, str], list[Alert]]:
+    groups: dict[tuple[str, str], list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault((alert.watchlist, alert.event), []).append(alert)
+    return dict(sorted(groups.items()))
+
+
+def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Message:
+    """One message for a period's alerts, grouped by watchlist and event."""
+    title = f"fr-monitor {period} digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
+    groups = _grouped(alerts)
+    if channel == "webhook":
+        payload = {
+            "schema": "fr-monitor.digest",
+            "version": WEBHOOK_SCHEMA_VERSION,
+            "period": period,
+            "alerts": [webhook_payload(a) for a in alerts],
+        }
+        return Message(title, json.dumps(payload, ensure_ascii=False))
+    if channel == "email":
+        esc = html.escape
+        parts = [f"<h2>{esc(title)}</h2>"]
+        for (watchlist, event), items in groups.items():
+            parts.append(f"<h3>{esc(watchlist)} · {esc(EVENT_HEADINGS.get(event, event))} ({len(items)})</h3><ul>")
+            parts += [
+                f'<li><a href="{esc(document_link(a.document))}">{esc(a.document.number)}</a> '
+                f"{esc(a.document.title)}</li>"
+                for a in items
+            ]
+            parts.append("</ul>")
+        return Message(title, "\n".join(parts), "html")
+    limit = SLACK_MESSAGE_LIMIT if channel == "slack" else TEXT_MESSAGE_LIMIT
+    lines = []
+    for (watchlist, event), items in groups.items():
+        lines.append(f"{watchlist} · {EVENT_HEADINGS.get(event, event)} ({len(items)})")
+        lines += [
+            f"  {a.document.number} {cut(defuse(a.document.title), 300)} {document_link(a.document)}" for a in items
+        ]
+    body = "\n".join(lines)
+    if len(body) > limit:
+        body = body[: limit - len(TRUNCATED)] + TRUNCATED
+    return Message(title, body)

@@ -88,3 +88,8 @@ def check_target_url(url: str, *, allow_private: bool) -> None:
         raise TargetRefused(
             f"{privacy_url(url)} points at an internal address; set allow_private_targets = true to allow it"
         )
+
+
+# Registers the webhook:// and webhooks:// plugins with Apprise, so they parse wherever a target URL is
+# checked. Imported last: the module uses is_internal_host from above.
+from monitor.notify import webhook as _webhook  # noqa: E402, F401

@@ -119,3 +119,16 @@ def m003_full_texts(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m004_target_health(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE target_health (    -- so the ops target hears once when a target fails, once when it recovers
+            target TEXT PRIMARY KEY,
+            failing_since REAL,
+            last_error TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.core.routing import Routing
 from monitor.models import Alert, Change, Delivery, Document
 from monitor.store.schema import migrations
 
@@ -155,6 +156,7 @@ class Store:
         alerts: Sequence[Alert],
         now: float,
         lifecycle: Lifecycle | None = None,
+        routing: Routing | None = None,
     ) -> SavedPoll:
         """Store the poll's changed snapshots, its alerts and their deliveries, and the source's success.
 
@@ -178,7 +180,7 @@ class Store:
                 )
             if lifecycle is not None:
                 self._save_lifecycle(lifecycle, now)
-            alert_count, delivery_count = (0, 0) if baseline else self._insert_alerts(alerts, now)
+            alert_count, delivery_count = (0, 0) if baseline else self._insert_alerts(alerts, now, routing)
             self.db.execute(
                 """
                 INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,
@@ -192,12 +194,13 @@ class Store:
             )
         return SavedPoll(baseline, len(changes), alert_count, delivery_count)
 
-    def save_alerts(self, alerts: Sequence[Alert], now: float) -> int:
-        """Queue alerts that no poll caused (deadline reminders); returns how many were new."""
+    def save_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None = None) -> int:
+        """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
         with self.db.atomic():
-            return self._insert_alerts(alerts, now)[0]
+            return self._insert_alerts(alerts, now, routing)[0]
 
-    def _insert_alerts(self, alerts: Sequence[Alert], now: float) -> tuple[int, int]:
+    def _insert_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None) -> tuple[int, int]:
+        routing = routing or Routing()
         alert_count = delivery_count = 0
         for alert in alerts:
             cursor = self.db.execute(
@@ -219,13 +222,13 @@ class Store:
             if cursor.rowcount == 0:
                 continue
             alert_count += 1
-            for target in alert.notify:
+            for target in routing.targets_for(alert):
                 self.db.execute(
                     """
                     INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, 'pending', ?, ?, ?)
                     """,
-                    [cursor.lastrowid, target, now, now, now],
+                    [cursor.lastrowid, target, routing.first_attempt_at(target, now), now, now],
                 )
                 delivery_count += 1
         return alert_count, delivery_count
@@ -326,6 +329,68 @@ class Store:
         rows = self._rows("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = 'pending'")
         due = rows[0]["due"] if rows else None
         return float(due) if due is not None else None
+
+    def load_pending_for_target(self, target: str, now: float) -> list[tuple[Delivery, Alert]]:
+        """Every pending delivery to `target` that is due: a digest's batch."""
+        rows = self._rows(
+            """
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            WHERE d.state = 'pending' AND d.target = ? AND d.next_attempt_at <= ? ORDER BY d.id
+            """,
+            [target, now],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def load_deliveries(self, state: str | None, limit: int = 100) -> list[tuple[Delivery, Alert]]:
+        """Deliveries by state: pending, failed (pending after at least one failed attempt), dead, sent."""
+        where, params = "", []
+        if state == "failed":
+            where = "WHERE d.state = 'pending' AND d.attempts > 0"
+        elif state is not None:
+            where, params = "WHERE d.state = ?", [state]
+        rows = self._rows(
+            f"""
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            {where} ORDER BY d.id DESC LIMIT ?
+            """,  # noqa: S608 - fixed fragments only
+            [*params, limit],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def retry_deliveries(self, now: float, delivery_id: int | None = None) -> int:
+        """Make dead deliveries (or one delivery) pending again, due now, with a fresh set of attempts."""
+        with self.db.atomic():
+            if delivery_id is None:
+                cursor = self.db.execute(
+                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?"
+                    " WHERE state = 'dead'",
+                    [now, now],
+                )
+            else:
+                cursor = self.db.execute(
+                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?"
+                    " WHERE id = ? AND state != 'sent'",
+                    [now, now, delivery_id],
+                )
+            return int(cursor.rowcount)
+
+    def save_target_health(self, target: str, error: str | None, now: float) -> bool:
+        """Record a target's latest outcome; True when it changed between failing and healthy."""
+        with self.db.atomic():
+            rows = self._rows("SELECT failing_since FROM target_health WHERE target = ?", [target])
+            was_failing = bool(rows) and rows[0]["failing_since"] is not None
+            if error is None and was_failing:
+                self.db.execute(
+                    "UPDATE target_health SET failing_since = NULL, last_error = '' WHERE target = ?", [target]
+                )
+            elif error is not None and not was_failing:
+                self.db.execute(
+                    "INSERT INTO target_health (target, failing_since, last_error) VALUES (?, ?, ?)"
+                    " ON CONFLICT (target) DO UPDATE SET failing_since = excluded.failing_since,"
+                    " last_error = excluded.last_error",
+                    [target, now, error],
+                )
+            return was_failing != (error is not None)
 
     def mark_sent(self, delivery_id: int, now: float) -> None:
         with self.db.atomic():
