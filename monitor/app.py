@@ -23,6 +23,7 @@ from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
+from monitor.testhooks import wall_clock
 
 log = logging.getLogger("monitor.app")
 
@@ -36,7 +37,7 @@ def build_matcher(settings: Settings) -> Matcher:
 
 
 class App:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = wall_clock) -> None:
         self.settings = settings
         self.clock = clock
         self.store = Store.open(settings.data_dir)

@@ -57,6 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--json", action="store_true", help="print JSON")
     backfill.add_argument("--send", action="store_true", help="send the alerts too (each at most once, ever)")
 
+    deliveries = commands.add_parser("deliveries", help="list deliveries, optionally by state")
+    _add_config(deliveries)
+    deliveries.add_argument("--state", choices=["pending", "failed", "dead", "sent"], help="only this state")
+    deliveries.add_argument("--limit", type=int, default=50, metavar="N", help="how many (default 50)")
+
+    retry = commands.add_parser("retry", help="send dead deliveries (or one delivery) again")
+    _add_config(retry)
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("--dead", action="store_true", help="every dead delivery")
+    which.add_argument("id", nargs="?", type=int, help="one delivery, by the id `deliveries` shows")
+
+    test_notify = commands.add_parser("test-notify", help="send a realistic sample alert to one target")
+    _add_config(test_notify)
+    test_notify.add_argument("target", metavar="TARGET", help="a target name from the configuration")
+
     explain = commands.add_parser("explain", help="show why each watchlist did or did not match a document")
     _add_config(explain)
     explain.add_argument("document_number", metavar="DOCUMENT_NUMBER")
@@ -122,6 +137,63 @@ def _show_alerts(settings: Settings, limit: int) -> int:
     return 0
 
 
+def _show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
+    from monitor.store.store import Store
+
+    store = Store.open(settings.data_dir)
+    try:
+        rows = store.load_deliveries(state, limit)
+    finally:
+        store.close()
+    if not rows:
+        print("no deliveries" + (f" in state {state}" if state else ""))
+    for delivery, alert in rows:
+        due = datetime.fromtimestamp(delivery.next_attempt_at, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        when = f", next attempt {due}" if delivery.state == "pending" else ""
+        error = f", last error: {delivery.last_error}" if delivery.last_error else ""
+        print(
+            f"{delivery.id} {delivery.target} {delivery.state} {alert.event} {alert.document.number} "
+            f"[{alert.watchlist}] attempts {delivery.attempts}{when}{error}"
+        )
+    return 0
+
+
+def _retry(settings: Settings, delivery_id: int | None) -> int:
+    from monitor.store.store import Store
+    from monitor.testhooks import wall_clock
+
+    store = Store.open(settings.data_dir)
+    try:
+        count = store.retry_deliveries(wall_clock(), delivery_id)
+    finally:
+        store.close()
+    if delivery_id is not None and count == 0:
+        print(f"fr-monitor: no unsent delivery with id {delivery_id}", file=sys.stderr)
+        return 1
+    print(f"{count} deliver{'y' if count == 1 else 'ies'} queued again; the running service sends them now")
+    return 0
+
+
+async def _test_notify(settings: Settings, target: str) -> int:
+    from monitor.notify.render import channel_of, render_alert
+    from monitor.notify.samples import sample_alert
+    from monitor.notify.sender import AppriseSender
+    from monitor.notify.targets import privacy_url
+
+    urls = settings.target_urls()
+    if target not in urls:
+        print(f"fr-monitor: no target named {target!r}; known: {', '.join(sorted(urls))}", file=sys.stderr)
+        return EXIT_CONFIG
+    url = urls[target]
+    message = render_alert(sample_alert(test=True), channel_of(url))
+    outcome = await AppriseSender(settings.delivery.timeout, settings.allow_private_targets).send(url, message)
+    if outcome.ok:
+        print(f"sample alert sent to {target} ({privacy_url(url)})")
+        return 0
+    print(f"fr-monitor: sample alert to {target} ({privacy_url(url)}) failed: {outcome.error}", file=sys.stderr)
+    return 1
+
+
 async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.app import App
     from monitor.core.clock import eastern_today
@@ -171,6 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level)
     if args.command == "alerts":
         return _show_alerts(settings, args.limit)
+    if args.command == "deliveries":
+        return _show_deliveries(settings, args.state, args.limit)
+    if args.command == "retry":
+        return _retry(settings, args.id)
+    if args.command == "test-notify":
+        return asyncio.run(_test_notify(settings, args.target))
     names = {w.name for w in settings.watchlists}
     if getattr(args, "watchlist", None) and args.watchlist not in names:
         print(f"fr-monitor: no watchlist named {args.watchlist!r}; known: {', '.join(sorted(names))}", file=sys.stderr)

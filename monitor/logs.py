@@ -1,7 +1,8 @@
 """Log set-up: one line per event, human-readable, with the house's fixed field names appended.
 
 Field names are the same everywhere: source, document_number, watchlist, alert_id, target, attempt, error.
-Apprise's own logger stays at WARNING: its DEBUG output can quote payloads and URLs.
+`log_level` applies to fr-monitor's own loggers. Every other library (Apprise, urllib3, aiohttp...) stays at
+WARNING whatever it says: their debug output quotes request paths, payloads and URLs, which can hold secrets.
 """
 
 from __future__ import annotations
@@ -19,11 +20,21 @@ class FieldsFormatter(logging.Formatter):
         return f"{line} {' '.join(extras)}" if extras else line
 
 
+# Libraries whose debug output can quote URLs, paths or payloads: held at WARNING even if the root is lower.
+QUIET_LIBRARIES = ("apprise", "urllib3", "requests", "aiohttp", "asyncio", "aiosmtpd", "mail.log")
+
+
+class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Our stderr handler, told apart from handlers others attached (a test's log capture)."""
+
+
 def setup_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _ServiceHandler(sys.stderr)
     formatter = FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    logging.getLogger("apprise").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _ServiceHandler)] + [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("monitor").setLevel(level)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -18,11 +18,11 @@ from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
 from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
 from monitor.core.routing import Routing
-from monitor.crashpoints import crash_point
 from monitor.models import Change, Document
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import Lifecycle, SavedPoll, Store
+from monitor.testhooks import crash_point
 
 log = logging.getLogger("monitor.runner")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import sys
@@ -37,6 +38,12 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("MONITOR_"):
             monkeypatch.delenv(name)
     yield
+    # A test that set the service's logging up leaves no handler or level behind for the next one.
+    from monitor.logs import _ServiceHandler
+
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _ServiceHandler)]
+    logging.getLogger("monitor").setLevel(logging.NOTSET)
 
 
 @pytest.fixture

@@ -252,14 +252,29 @@ class Receiver:
     fail_with: int = 0
     fail_times: int = 0
     server: TestServer | None = None
+    # Scripted answers, used first: (status, headers); and a delay before answering, in seconds.
+    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0
+    raw: list[bytes] = field(default_factory=list)
 
     def url(self, path: str = "hook") -> str:
         assert self.server is not None
         return f"json://127.0.0.1:{self.server.port}/{path}"
 
     async def handle(self, request: web.Request) -> web.Response:
+        import asyncio
+
         self.attempts += 1
-        body = await request.json()
+        raw = await request.read()
+        self.raw.append(raw)
+        body = json.loads(raw)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.script:
+            status, headers = self.script.pop(0)
+            if 200 <= status < 300:
+                self.received.append(body)
+            return web.Response(status=status, headers=headers, text="scripted")
         if self.fail_times > 0:
             self.fail_times -= 1
             return web.Response(status=self.fail_with, text="failing on purpose")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.crashpoints import ENV as CRASH_ENV
+from monitor.testhooks import ENV as CRASH_ENV
 from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,13 +22,13 @@ from typing import Protocol
 
 from monitor.core.backoff import next_retry_delay
 from monitor.core.routing import Routing
-from monitor.crashpoints import crash_point
 from monitor.models import Alert, Delivery
 from monitor.notify.render import Message, channel_of, render_alert, render_digest
 from monitor.notify.sender import SendOutcome
 from monitor.notify.targets import privacy_url
 from monitor.settings import DeliverySettings
 from monitor.store.store import Store
+from monitor.testhooks import crash_point
 
 log = logging.getLogger("monitor.dispatcher")
 
@@ -98,6 +98,7 @@ class Dispatcher:
         first = deliveries[0]
         context = {"alert_id": first.alert_id, "target": first.target, "attempt": first.attempts + 1}
         async with self._semaphore:
+            log.debug("sending %d alert(s) to %s", len(deliveries), privacy_url(url), extra=context)
             crash_point("before_send")
             try:
                 outcome = await self.sender.send(url, message)

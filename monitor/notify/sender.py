@@ -38,8 +38,8 @@ class SendOutcome:
 def classify(status: AppriseResultStatus, log_messages: list[str]) -> SendOutcome:
     """Apprise's result and the log lines it captured -> delivered, retry later, or give up now.
 
-    A 4xx answer (other than 408 and 429) will not get better by retrying: a bad token, a channel that does
-    not exist. Everything else (5xx, 429, connection errors, timeouts) is retried with backoff.
+    A 3xx or 4xx answer (other than 408 and 429) will not get better by retrying: a bad token, a channel that
+    does not exist, a URL that moved. Everything else (5xx, 429, connection errors, timeouts) is retried with backoff.
     """
     if status == AppriseResultStatus.SUCCESS:
         return SendOutcome(ok=True)
@@ -50,7 +50,8 @@ def classify(status: AppriseResultStatus, log_messages: list[str]) -> SendOutcom
     retry_after = [int(s) for s in _RETRY_AFTER.findall(text)]
     if codes:
         code = codes[-1]
-        permanent = 400 <= code < 500 and code not in (408, 429)
+        # Redirects are not followed (a target must be named as it is), so a 3xx is as final as a 4xx.
+        permanent = 300 <= code < 500 and code not in (408, 429)
         return SendOutcome(
             ok=False,
             retryable=not permanent,

@@ -57,12 +57,17 @@ def instantiate(url: str) -> Any:
 
 
 def privacy_url(url: str) -> str:
-    """The URL as Apprise shows it with secrets masked; a fixed placeholder when it cannot be parsed."""
+    """The URL as Apprise shows it with secrets masked, cut to scheme and host: paths and query strings often
+    carry tokens Apprise does not know are secret. A fixed placeholder when it cannot be parsed."""
     try:
         plugin = instantiate(url)
     except TargetRefused:
         return "(unparsable URL hidden)"
-    return str(plugin.url(privacy=True))
+    shown = str(plugin.url(privacy=True))
+    scheme, _, rest = shown.partition("://")
+    netloc, sep, tail = rest.partition("/")
+    netloc = netloc.split("?", 1)[0]
+    return f"{scheme}://{netloc}" + ("/…" if (sep and tail.strip("/?")) or "?" in rest else "")
 
 
 def is_internal_host(host: str) -> bool:

@@ -1,0 +1,170 @@
+"""Rendering: golden files for every event x channel, and hostile text that must stay harmless."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.models import EVENTS, Document
+from monitor.notify.render import (
+    SLACK_MESSAGE_LIMIT,
+    channel_of,
+    render_alert,
+    render_digest,
+)
+from monitor.notify.samples import sample_alert
+
+GOLDEN = Path(__file__).parent / "golden" / "render"
+CHANNELS = ("slack", "email", "webhook", "text")
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual)
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1 and review it"
+    assert actual == path.read_text()
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("event", EVENTS)
+def test_golden(event: str, channel: str) -> None:
+    message = render_alert(sample_alert(event), channel, alert_id=42)  # type: ignore[arg-type]
+    golden(f"{event}.{channel}.txt", f"TITLE: {message.title}\nFORMAT: {message.body_format}\n\n{message.body}\n")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_golden_digest(channel: str) -> None:
+    alerts = [sample_alert(e) for e in ("published", "updated", "deadline")] + [sample_alert("published", "other")]
+    message = render_digest(alerts, channel, "daily")  # type: ignore[arg-type]
+    golden(f"digest.{channel}.txt", f"TITLE: {message.title}\nFORMAT: {message.body_format}\n\n{message.body}\n")
+
+
+@pytest.mark.parametrize(
+    ("url", "channel"),
+    [
+        ("slack://T000/B000/XXXX", "slack"),
+        ("https://hooks.slack.com/services/T/B/X", "slack"),
+        ("mailtos://u:p@smtp.example.com", "email"),
+        ("mailto://u:p@smtp.example.com", "email"),
+        ("webhooks://example.com/hook", "webhook"),
+        ("json://example.com/x", "text"),
+        ("console://", "text"),
+    ],
+)
+def test_channel_of(url: str, channel: str) -> None:
+    assert channel_of(url) == channel
+
+
+def test_webhook_payload_is_versioned_and_structured() -> None:
+    payload = json.loads(render_alert(sample_alert("updated"), "webhook", alert_id=7).body)
+    assert payload["schema"] == "fr-monitor.alert" and payload["version"] == 1
+    assert payload["alert_id"] == "updated:sample:2025-00636:ai-export-controls"
+    assert payload["event"] == "updated" and payload["watchlist"] == "ai-export-controls"
+    assert payload["document"]["number"] == "2025-00636"
+    assert payload["changes"] == [{"field": "comments_close_on", "before": "2025-03-16", "after": "2025-05-15"}]
+    assert payload["urls"]["html"].startswith("https://www.federalregister.gov/")
+
+
+def hostile(title: str, abstract: str = "", snippet: str = ""):  # type: ignore[no-untyped-def]
+    alert = sample_alert("published")
+    document = Document.from_dict({**alert.document.to_dict(), "title": title, "abstract": abstract})
+    match = type(alert.match)(alert.match.watchlist, alert.match.hits, snippet)
+    return dataclasses.replace(alert, document=document, match=match)
+
+
+MENTION = re.compile(r"<[!@#]|@(channel|here|everyone)\b", re.IGNORECASE)
+SLACK_LINK = re.compile(r"<[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+BARE_URL = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.", re.IGNORECASE)
+OUR_LINKS = re.compile(
+    r"https://(www\.federalregister\.gov|public-inspection\.federalregister\.gov|www\.govinfo\.gov)/[^\s]*"
+)
+
+
+def slack_as_apprise_sends_it(text: str) -> str:
+    # Apprise's Slack plugin escapes & < > in plain text (body_format=TEXT); what Slack then sees:
+    return html.escape(text, quote=False)
+
+
+def assert_slack_safe(text: str) -> None:
+    visible = OUR_LINKS.sub("", text)
+    assert not MENTION.search(visible), visible
+    assert not SLACK_LINK.search(visible), visible
+    assert not BARE_URL.search(visible), visible
+
+
+HOSTILE = st.lists(
+    st.sampled_from([*"<>@!#|&*_~`[]()/:.\"' \n", "channel", "here", "everyone", "http", "www", "a", "U123"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=HOSTILE, abstract=HOSTILE, snippet=HOSTILE)
+def test_hostile_text_stays_harmless_in_slack_and_text(title: str, abstract: str, snippet: str) -> None:
+    alert = hostile(title, abstract, snippet)
+    for channel in ("slack", "text"):
+        message = render_alert(alert, channel)  # type: ignore[arg-type]
+        assert_slack_safe(message.title)
+        assert_slack_safe(message.body)
+        # and once Apprise has escaped it for Slack, no markup survives
+        sent = slack_as_apprise_sends_it(message.body)
+        assert "<" not in OUR_LINKS.sub("", sent)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=HOSTILE, abstract=HOSTILE, snippet=HOSTILE)
+def test_hostile_text_is_escaped_in_email(title: str, abstract: str, snippet: str) -> None:
+    message = render_alert(hostile(title, abstract, snippet), "email")
+    tags = re.findall(r"<\s*/?\s*([a-z0-9]+)", message.body, re.IGNORECASE)
+    assert set(tags) <= {"h2", "p", "strong", "a"}
+    hrefs = re.findall(r'href="([^"]*)"', message.body)
+    assert all(OUR_LINKS.fullmatch(html.unescape(h)) for h in hrefs), hrefs
+    assert "\n" not in message.title and "\r" not in message.title
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "<!channel> urgent",
+        "<!here|here> read",
+        "ping <@U024BE7LH> and <#C024BE7LH>",
+        "see <http://evil.example|the official rule>",
+        "@channel @here @everyone",
+        "visit https://evil.example/login or www.evil.example",
+        "*bold* _it_ ~strike~ `code`",
+    ],
+)
+def test_known_attacks(title: str) -> None:
+    message = render_alert(hostile(title), "slack")
+    assert_slack_safe(message.title)
+    assert_slack_safe(message.body)
+
+
+def test_long_text_is_cut_visibly_never_dropped() -> None:
+    alert = hostile("T" * 50_000, "A" * 50_000, "S" * 50_000)
+    message = render_alert(alert, "slack")
+    assert len(message.title) + len(message.body) <= SLACK_MESSAGE_LIMIT
+    assert "…" in message.body
+    assert "https://www.federalregister.gov/" in message.body  # the link survives the cut
+    for line in message.body.splitlines():
+        assert len(line) <= 3000
+
+
+def test_many_changes_are_summarised() -> None:
+    from monitor.models import FieldChange
+
+    alert = sample_alert("updated")
+    many = tuple(FieldChange(f"field{i}", "a", "b") for i in range(40))
+    alert = dataclasses.replace(alert, changes=many)
+    assert "and 28 more changed fields" in render_alert(alert, "text").body

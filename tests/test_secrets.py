@@ -1,0 +1,114 @@
+"""A canary secret in every kind of target URL never reaches logs (at DEBUG), the database or command output,
+whatever happens to the delivery: refused, 500, 429, timeout."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App
+from monitor.settings import ConfigError, load_settings
+from tests.fakes import Receiver, ai_diffusion_rule, synthetic_document
+from tests.test_delivery import SmtpSink, free_port, smtp  # noqa: F401 - fixture
+from tests.test_process import fr_monitor
+
+CANARY = "CANARY7f3a9c"
+
+
+def database_bytes(data_dir: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in data_dir.glob("fr-monitor.db*"))
+
+
+async def test_canary_never_leaks_from_any_target_or_failure(fake_fr, tmp_path, smtp, monkeypatch):  # noqa: F811
+    _, smtp_port = smtp
+    receivers = [await Receiver().start() for _ in range(4)]
+    r500, r429, slow, hook = receivers
+    r500.fail_with, r500.fail_times = 500, 99
+    r429.script = [(429, {"Retry-After": "60"})] * 5
+    slow.delay = 2.5
+    hook.fail_with, hook.fail_times = 503, 99
+    secret_file = tmp_path / "hook-url"
+    secret_file.write_text(f"webhook://user:{CANARY}@127.0.0.1:{hook.server.port}/w\n")  # type: ignore[union-attr]
+    targets = f"""
+[targets.json500]
+url = "json://user:{CANARY}@127.0.0.1:{r500.server.port}/a"
+[targets.json429]
+url_env = "CANARY_URL"
+[targets.slow]
+url = "json://127.0.0.1:{slow.server.port}/{CANARY}"
+[targets.hook]
+url_file = "{secret_file}"
+[targets.mail]
+url = "mailto://alerts:{CANARY}@127.0.0.1:{smtp_port}?from=a@example.com&to=b@example.com&mode=insecure"
+"""  # type: ignore[union-attr]
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nlog_level = "DEBUG"\n'
+        f'[federal_register]\nbase_url = "{fake_fr.base_url}"\nper_page = 100\n'
+        '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\nmax_attempts = 2\ntimeout = 1\n'
+        + targets
+        + '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+    )
+    env = {"CANARY_URL": f"json://user:{CANARY}@127.0.0.1:{r429.server.port}/b"}  # type: ignore[union-attr]
+    outputs = []
+    try:
+        outputs.append(await fr_monitor("run", "--once", "--config", str(config), env=env))
+        fake_fr.add(ai_diffusion_rule())
+        outputs.append(await fr_monitor("run", "--once", "--config", str(config), env=env))
+        for command in (("check-config",), ("alerts",), ("deliveries",), ("test-notify", "json500")):
+            outputs.append(await fr_monitor(*command, "--config", str(config), env=env))
+    finally:
+        for receiver in receivers:
+            await receiver.close()
+    assert any("delivery failed" in err for _, _, err in outputs)  # the failure paths really ran, at DEBUG
+    assert any("DEBUG" in err for _, _, err in outputs)
+    for code, out, err in outputs:
+        assert CANARY not in out and CANARY not in err, (code, out, err)
+    assert CANARY.encode() not in database_bytes(tmp_path / "data")
+
+
+async def test_refused_target_error_hides_the_secret(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[targets.x]\nurl = "webhook://user:{CANARY}@10.0.0.8/hook"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert "internal address" in str(caught.value) and CANARY not in str(caught.value)
+    code, out, err = await fr_monitor("check-config", "--config", str(config))
+    assert code == 2 and CANARY not in out + err
+
+
+async def test_slack_token_never_leaks(fake_fr, tmp_path, caplog):
+    from apprise.plugins.slack import NotifySlack
+
+    from monitor.logs import setup_logging
+
+    caplog.set_level(logging.DEBUG)  # everything that reaches the root, at DEBUG...
+    setup_logging("DEBUG")  # ...as the service sets its loggers up
+    original = NotifySlack.webhook_url
+    refused = await Receiver().start()  # answers 403 to everything, like Slack for a revoked token
+    refused.fail_with, refused.fail_times = 403, 99
+    NotifySlack.webhook_url = f"http://127.0.0.1:{refused.server.port}/services"  # type: ignore[union-attr]
+    try:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'data_dir = "{tmp_path / "data"}"\nlog_level = "DEBUG"\n'
+            f'[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
+            f'[targets.team]\nurl = "slack://T000AAAA/B000BBBB/{CANARY}"\n'
+            '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+        )
+        for _ in range(2):
+            app = App(load_settings(config))
+            try:
+                await app.run_once()
+            finally:
+                await app.close()
+            fake_fr.add(synthetic_document("2026-60001", "Artificial Intelligence rule"))
+        assert refused.attempts == 1
+    finally:
+        NotifySlack.webhook_url = original
+        await refused.close()
+    assert "delivery failed" in caplog.text
+    assert CANARY not in caplog.text
+    assert CANARY.encode() not in database_bytes(tmp_path / "data")
