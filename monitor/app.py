@@ -9,14 +9,16 @@ import random
 import signal
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher
+from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
-from monitor.settings import Settings
+from monitor.settings import ConfigError, Settings, load_settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import FULL_TEXT_RATE, FullTextFetcher
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
@@ -24,12 +26,14 @@ from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
+from monitor.web import start_web
 
 log = logging.getLogger("monitor.app")
 
 # How long a stop waits for deliveries already being sent; Docker kills after 10 s.
 STOP_GRACE_SECONDS = 7.0
 REMINDER_CHECK_SECONDS = 60.0
+RETENTION_SECONDS = 3600.0
 
 
 def build_matcher(settings: Settings) -> Matcher:
@@ -41,6 +45,9 @@ class App:
         self.settings = settings
         self.clock = clock
         self.store = Store.open(settings.data_dir)
+        self.started_at = clock()
+        self.heartbeat = time.monotonic()
+        self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
             contact=settings.http.contact,
@@ -67,6 +74,7 @@ class App:
             settings.delivery,
             clock=clock,
             routing=self.routing,
+            on_sent=self.metrics.delivery_latency.observe,
         )
 
     async def close(self) -> None:
@@ -75,15 +83,35 @@ class App:
 
     async def poll(self, source: Source) -> PollOutcome:
         outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
+        self._count(outcome)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome
 
+    def _count(self, outcome: PollOutcome) -> None:
+        m = self.metrics
+        m.polls.labels(outcome.source, "ok" if outcome.ok else "failed").inc()
+        if not outcome.ok:
+            m.poll_failures.labels(outcome.source, outcome.reason or "error").inc()
+            return
+        m.last_success.labels(outcome.source).set(self.clock())
+        m.documents_seen.labels(outcome.source).inc(outcome.documents)
+        for event in outcome.saved.events if outcome.saved else ():
+            m.alerts.labels(event).inc()
+
     def remind(self) -> int:
         queued = queue_reminders(self.store, self.evaluator, self.settings.reminder_time, self.clock, self.routing)
         if queued:
+            self.metrics.alerts.labels("deadline").inc(queued)
             self.dispatcher.wake.set()
         return queued
+
+    def prune(self) -> dict[str, int]:
+        r = self.settings.retention
+        removed = self.store.prune(self.clock(), r.snapshots, r.deliveries, r.full_texts)
+        if any(removed.values()):
+            log.info("retention: removed %s", ", ".join(f"{n} {table}" for table, n in removed.items() if n))
+        return removed
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled source once, queue the reminders due, then send what is due."""
@@ -92,61 +120,100 @@ class App:
         await self.dispatcher.dispatch_due()
         return outcomes
 
-    async def _remind_forever(self, stop: asyncio.Event) -> None:
+    async def _every(self, seconds: float, job: Callable[[], object], stop: asyncio.Event) -> None:
         while not stop.is_set():
-            self.remind()
+            job()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=REMINDER_CHECK_SECONDS)
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     async def _poll_forever(self, source: Source, stop: asyncio.Event) -> None:
-        # Ticks are counted from one start time, so slow polls never push the schedule later (no drift);
-        # a little jitter keeps several instances from hitting the API in the same second.
-        start = time.monotonic()
-        tick = 0
+        # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
+        # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
+        due = time.monotonic()
         while not stop.is_set():
             outcome = await self.poll(source)
-            tick += 1
-            next_at = start + tick * source.interval + random.uniform(0, min(5.0, source.interval * 0.05))  # noqa: S311
+            interval = source.next_interval(datetime.fromtimestamp(self.clock(), UTC))
+            due += interval
             if outcome.retry_after is not None:
-                next_at = max(next_at, time.monotonic() + outcome.retry_after)
-            while next_at < time.monotonic():  # a poll longer than the interval skips ticks, never bunches
-                tick += 1
-                next_at += source.interval
+                due = max(due, time.monotonic() + outcome.retry_after)
+            if due < time.monotonic():  # a poll longer than the interval: skip ahead, never bunch up
+                due = time.monotonic()
+            jitter = random.uniform(0, min(5.0, interval * 0.05))  # noqa: S311 - jitter, not security
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=max(0.0, next_at - time.monotonic()))
+                await asyncio.wait_for(stop.wait(), timeout=max(0.0, due + jitter - time.monotonic()))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        pollers = [asyncio.create_task(self._poll_forever(s, stop), name=s.name) for s in self.sources]
-        pollers.append(asyncio.create_task(self._remind_forever(stop), name="reminders"))
+        tasks = [asyncio.create_task(self._poll_forever(s, stop), name=s.name) for s in self.sources]
+        tasks.append(asyncio.create_task(self._every(REMINDER_CHECK_SECONDS, self.remind, stop), name="reminders"))
+        tasks.append(asyncio.create_task(self._every(RETENTION_SECONDS, self.prune, stop), name="retention"))
+        tasks.append(asyncio.create_task(self._every(1.0, self._beat, stop), name="heartbeat"))
         dispatcher = asyncio.create_task(self.dispatcher.run(stop), name="dispatcher")
         await stop.wait()
         log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
-        for task in pollers:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*pollers, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         try:
             await asyncio.wait_for(dispatcher, timeout=STOP_GRACE_SECONDS)
         except TimeoutError:
             log.warning("deliveries still in flight at stop are left pending and will be sent after restart")
 
+    def _beat(self) -> None:
+        self.heartbeat = time.monotonic()
 
-async def run_service(settings: Settings, once: bool) -> int:
-    app = App(settings)
-    try:
-        if once:
+    def last_beat(self) -> float:
+        return self.heartbeat
+
+
+async def run_service(settings: Settings, once: bool, config_path: str | None = None) -> int:
+    """Run until SIGTERM/SIGINT. SIGHUP reloads the configuration: a valid one replaces the running one; an
+    invalid one is logged, problem by problem, and the old one keeps running."""
+    if once:
+        app = App(settings)
+        try:
             await app.run_once()
-            return 0
+        finally:
+            await app.close()
+        return 0
+    loop = asyncio.get_running_loop()
+    terminate = asyncio.Event()
+    reload = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, terminate.set)
+    loop.add_signal_handler(signal.SIGHUP, reload.set)
+    while True:
+        app = App(settings)
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        web_runner = await start_web(app, app.last_beat) if settings.web.enabled else None
         log.info(
-            "fr-monitor running: sources %s; %d watchlists; targets %s",
+            "fr-monitor running: sources %s; %d watchlists; targets %s%s",
             ", ".join(s.name for s in app.sources) or "(none)",
             len(settings.watchlists),
             ", ".join(settings.targets) or "(none)",
+            f"; http://{settings.web.host}:{settings.web.port}/metrics" if settings.web.enabled else "",
         )
-        await app.run_forever(stop)
-        return 0
-    finally:
+        service = asyncio.create_task(app.run_forever(stop))
+        while True:
+            reload.clear()
+            waiters = [asyncio.ensure_future(terminate.wait()), asyncio.ensure_future(reload.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            if terminate.is_set():
+                break
+            try:
+                new_settings = load_settings(config_path)
+            except ConfigError as exc:
+                for problem in exc.problems:
+                    log.error("reload rejected, keeping the running configuration: %s", problem)
+                continue
+            settings = new_settings
+            log.info("configuration reloaded")
+            break
+        stop.set()
+        await service
+        if web_runner is not None:
+            await web_runner.cleanup()
         await app.close()
+        if terminate.is_set():
+            return 0

@@ -19,6 +19,12 @@ from monitor.settings import ConfigError, Settings, load_settings
 EXIT_CONFIG = 2
 
 
+def _add_log_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], default=argparse.SUPPRESS, help="log lines as text or JSON"
+    )
+
+
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -34,14 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fr-monitor {__version__}")
     _add_config(parser)
+    _add_log_format(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the service (poll, match, alert)")
     _add_config(run)
+    _add_log_format(run)
     run.add_argument("--once", action="store_true", help="poll every enabled source once, send what is due, exit")
 
     check = commands.add_parser("check-config", help="validate the configuration and print a summary")
     _add_config(check)
+
+    health = commands.add_parser("healthcheck", help="exit 0 when the running service answers /healthz")
+    _add_config(health)
 
     alerts = commands.add_parser("alerts", help="list recent alerts and their delivery states")
     _add_config(alerts)
@@ -135,6 +146,24 @@ def _show_alerts(settings: Settings, limit: int) -> int:
             error = f" ({d.last_error})" if d.last_error else ""
             print(f"    {d.target}: {d.state}, {d.attempts} attempt(s){error}")
     return 0
+
+
+def _healthcheck(settings: Settings) -> int:
+    """For the image's HEALTHCHECK: no curl in the image, and nothing but the standard library on this path."""
+    import urllib.request
+
+    host = settings.web.host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
+        host = "127.0.0.1"
+    url = f"http://{host}:{settings.web.port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            healthy = response.status == 200
+    except OSError as exc:
+        print(f"fr-monitor: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("healthy" if healthy else "unhealthy")
+    return 0 if healthy else 1
 
 
 def _show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
@@ -240,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("configuration is valid")
         print(_summary(settings))
         return 0
-    setup_logging(settings.log_level)
+    if args.command == "healthcheck":
+        return _healthcheck(settings)
+    setup_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
     if args.command == "alerts":
         return _show_alerts(settings, args.limit)
     if args.command == "deliveries":
@@ -260,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_backfill(settings, args))
         if args.command == "explain":
             return asyncio.run(_explain(settings, args))
-        return asyncio.run(run_service(settings, once=args.once))
+        return asyncio.run(run_service(settings, once=args.once, config_path=getattr(args, "config", None)))
     except KeyboardInterrupt:
         return 0
     except Exception:

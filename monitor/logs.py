@@ -7,10 +7,28 @@ WARNING whatever it says: their debug output quotes request paths, payloads and 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 
 FIELDS = ("source", "document_number", "watchlist", "alert_id", "target", "attempt", "error")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then the fixed fields that are present."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({name: getattr(record, name) for name in FIELDS if hasattr(record, name)})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
 
 
 class FieldsFormatter(logging.Formatter):
@@ -28,10 +46,12 @@ class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Our stderr handler, told apart from handlers others attached (a test's log capture)."""
 
 
-def setup_logging(level: str = "INFO") -> None:
+def setup_logging(level: str = "INFO", log_format: str = "text") -> None:
     handler = _ServiceHandler(sys.stderr)
-    formatter = FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
-    handler.setFormatter(formatter)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, _ServiceHandler)] + [handler]
     root.setLevel(logging.WARNING)

@@ -218,3 +218,4 @@ class Delivery:
     attempts: int
     next_attempt_at: float
     last_error: str = ""
+    created_at: float = 0.0

@@ -38,6 +38,10 @@ class Source(Protocol):
 
     async def fetch(self, now: datetime) -> list[Document]: ...
 
+    def next_interval(self, now: datetime) -> float:
+        """Seconds until this source should be polled again."""
+        ...
+
 
 @runtime_checkable
 class DepartureTracking(Protocol):
@@ -56,6 +60,7 @@ class PollOutcome:
     error: str = ""
     reason: str = ""
     retry_after: float | None = None
+    documents: int = 0
 
 
 def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
@@ -172,7 +177,7 @@ async def poll_source(
             saved.alerts,
             extra={"source": source.name},
         )
-    return PollOutcome(source.name, True, saved)
+    return PollOutcome(source.name, True, saved, documents=len(documents))
 
 
 def queue_reminders(

@@ -94,6 +94,23 @@ class PublicInspectionSettings(Section):
 
     enabled: bool = False
     interval: Duration = 300.0
+    quiet_interval: Duration = Field(3600.0, description="nights, weekends and federal holidays (US Eastern)")
+
+
+class WebSettings(Section):
+    """The /healthz, /readyz and /metrics endpoints."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class RetentionSettings(Section):
+    """How long to keep what is no longer needed; the database stays bounded."""
+
+    snapshots: Duration = Field(180 * 86400.0, ge=40 * 86400.0, description="unchanged, unmatched documents")
+    deliveries: Duration = Field(90 * 86400.0, ge=86400.0, description="sent deliveries")
+    full_texts: Duration = Field(30 * 86400.0, ge=86400.0, description="cached full texts")
 
 
 class HttpSettings(Section):
@@ -237,10 +254,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     allow_private_targets: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, US Eastern")
     federal_register: FederalRegisterSettings = FederalRegisterSettings()
     public_inspection: PublicInspectionSettings = PublicInspectionSettings()
     http: HttpSettings = HttpSettings()
+    web: WebSettings = WebSettings()
+    retention: RetentionSettings = RetentionSettings()
     delivery: DeliverySettings = DeliverySettings()
     targets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], TargetSettings] = Field(
         default_factory=_default_targets

@@ -73,6 +73,8 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             'interval = "1s"',
             "lookback_days = 3",
             "per_page = 2",
+            "[web]",
+            "port = 0",
             "[delivery]",
         ]
         settings = {"backoff_base": "0s", "backoff_max": "0s", "timeout": 10, **delivery}

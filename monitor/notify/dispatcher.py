@@ -51,6 +51,7 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         routing: Routing | None = None,
+        on_sent: Callable[[float], object] | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -59,6 +60,7 @@ class Dispatcher:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter only
         self.routing = routing or Routing()
+        self.on_sent = on_sent
         self.wake = asyncio.Event()
         self._semaphore = asyncio.Semaphore(settings.concurrency)
 
@@ -109,6 +111,8 @@ class Dispatcher:
         if outcome.ok:
             for delivery in deliveries:
                 self.store.mark_sent(delivery.id, now)
+                if self.on_sent is not None:
+                    self.on_sent(max(0.0, now - delivery.created_at))
             crash_point("after_mark")
             log.info("alert delivered", extra={**context, "watchlist": watchlist} if watchlist else context)
             await self._health(first.target, None)

@@ -198,6 +198,9 @@ class FederalRegisterSource:
         self.http = http
         self.interval = settings.interval
 
+    def next_interval(self, now: datetime) -> float:
+        return self.interval
+
     async def fetch(self, now: datetime) -> list[Document]:
         since, until = lookback_window(now, self.settings.lookback_days)
         return await self.fetch_window(since, until)

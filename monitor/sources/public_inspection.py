@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from monitor.core.schedule import public_inspection_interval
 from monitor.models import Document
 from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
 from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text
@@ -103,6 +104,11 @@ class PublicInspectionSource:
         self.base_url = fr.base_url
         self.http = http
         self.interval = settings.interval
+        self.quiet_interval = settings.quiet_interval
+
+    def next_interval(self, now: datetime) -> float:
+        """Often during the filing day on business days; at the quiet interval at night, weekends, holidays."""
+        return public_inspection_interval(now, self.interval, self.quiet_interval)
 
     async def fetch(self, now: datetime) -> list[Document]:
         data = await self.http.get_json(NAME, urljoin(self.base_url, "public-inspection-documents/current.json"))

@@ -57,6 +57,7 @@ class SavedPoll:
     changes: int
     alerts: int
     deliveries: int
+    events: tuple[str, ...] = ()  # the event of each alert queued
 
 
 def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
@@ -68,6 +69,7 @@ def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
         last_error=row["last_error"],
+        created_at=row["created_at"],
     )
 
 
@@ -180,7 +182,7 @@ class Store:
                 )
             if lifecycle is not None:
                 self._save_lifecycle(lifecycle, now)
-            alert_count, delivery_count = (0, 0) if baseline else self._insert_alerts(alerts, now, routing)
+            events, delivery_count = ((), 0) if baseline else self._insert_alerts(alerts, now, routing)
             self.db.execute(
                 """
                 INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,
@@ -192,16 +194,18 @@ class Store:
                 """,
                 [source, now, now, now],
             )
-        return SavedPoll(baseline, len(changes), alert_count, delivery_count)
+        return SavedPoll(baseline, len(changes), len(events), delivery_count, tuple(events))
 
     def save_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None = None) -> int:
         """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
         with self.db.atomic():
-            return self._insert_alerts(alerts, now, routing)[0]
+            return len(self._insert_alerts(alerts, now, routing)[0])
 
-    def _insert_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None) -> tuple[int, int]:
+    def _insert_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None) -> tuple[list[str], int]:
+        """Insert new alerts and their deliveries; returns the events of those inserted, and the deliveries."""
         routing = routing or Routing()
-        alert_count = delivery_count = 0
+        events: list[str] = []
+        delivery_count = 0
         for alert in alerts:
             cursor = self.db.execute(
                 """
@@ -221,7 +225,7 @@ class Store:
             )
             if cursor.rowcount == 0:
                 continue
-            alert_count += 1
+            events.append(alert.event)
             for target in routing.targets_for(alert):
                 self.db.execute(
                     """
@@ -231,7 +235,7 @@ class Store:
                     [cursor.lastrowid, target, routing.first_attempt_at(target, now), now, now],
                 )
                 delivery_count += 1
-        return alert_count, delivery_count
+        return events, delivery_count
 
     # -- the life of a rule --------------------------------------------------------------------------------
 
@@ -427,9 +431,46 @@ class Store:
             result.append(AlertRow(row["id"], row["created_at"], Alert.from_dict(json.loads(row["data"])), deliveries))
         return result
 
+    def oldest_pending_created_at(self) -> float | None:
+        rows = self._rows("SELECT MIN(created_at) AS oldest FROM deliveries WHERE state = 'pending'")
+        oldest = rows[0]["oldest"] if rows else None
+        return float(oldest) if oldest is not None else None
+
+    def check_writable(self) -> None:
+        """Raise sqlite3.Error unless the database takes a write lock now."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("ROLLBACK")
+
     def count_deliveries(self) -> dict[str, int]:
         rows = self._rows("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
+
+    def prune(self, now: float, snapshots: float, deliveries: float, full_texts: float) -> dict[str, int]:
+        """Delete what has aged out; returns rows deleted per table.
+
+        Kept whatever their age: alerts (their keys are what makes "never twice" hold), snapshots of documents
+        a watchlist matched (follow, corrections and deadline reminders need them), and anything pending.
+        """
+        with self.db.atomic():
+            removed = {
+                "snapshots": self.db.execute(
+                    """
+                    DELETE FROM snapshots WHERE changed_at < ? AND NOT EXISTS (
+                        SELECT 1 FROM matches m WHERE m.source = snapshots.source AND m.number = snapshots.number)
+                    """,
+                    [now - snapshots],
+                ).rowcount,
+                "deliveries": self.db.execute(
+                    "DELETE FROM deliveries WHERE state = 'sent' AND sent_at < ?", [now - deliveries]
+                ).rowcount,
+                "full_texts": self.db.execute(
+                    "DELETE FROM full_texts WHERE fetched_at < ?", [now - full_texts]
+                ).rowcount,
+                "pi_status": self.db.execute(
+                    "DELETE FROM pi_status WHERE resolution IS NOT NULL AND updated_at < ?", [now - snapshots]
+                ).rowcount,
+            }
+        return removed
 
     def integrity_check(self) -> str:
         return str(self._rows("PRAGMA integrity_check")[0][0])
