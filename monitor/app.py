@@ -53,7 +53,9 @@ class App:
             contact=settings.http.contact,
             timeout=settings.http.timeout,
             max_response_bytes=settings.http.max_response_bytes,
-            spacing=HostSpacing({fr_host: 5.0, FULL_TEXT_RATE_KEY: FULL_TEXT_RATE}),
+            spacing=HostSpacing(
+                {fr_host: settings.federal_register.requests_per_second, FULL_TEXT_RATE_KEY: FULL_TEXT_RATE}
+            ),
         )
         self.sources: list[Source] = []
         if settings.federal_register.enabled:

@@ -148,14 +148,22 @@ def _show_alerts(settings: Settings, limit: int) -> int:
     return 0
 
 
-def _healthcheck(settings: Settings) -> int:
-    """For the image's HEALTHCHECK: no curl in the image, and nothing but the standard library on this path."""
+def _healthcheck(config: str | None) -> int:
+    """For the image's HEALTHCHECK: no curl in the image. It asks the running service, so a config file edited
+    into an invalid state (which the running service rejects on reload) does not make a healthy service look
+    sick: only the [web] address is read from it then."""
     import urllib.request
 
-    host = settings.web.host
+    from monitor.settings import WebSettings, load_web_settings
+
+    try:
+        web = load_settings(config).web
+    except ConfigError:
+        web = load_web_settings(config) or WebSettings()
+    host = web.host
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
         host = "127.0.0.1"
-    url = f"http://{host}:{settings.web.port}/healthz"
+    url = f"http://{host}:{web.port}/healthz"
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             healthy = response.status == 200
@@ -262,6 +270,8 @@ async def _explain(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "healthcheck":
+        return _healthcheck(getattr(args, "config", None))
     settings = _load(args)
     if settings is None:
         return EXIT_CONFIG
@@ -269,8 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("configuration is valid")
         print(_summary(settings))
         return 0
-    if args.command == "healthcheck":
-        return _healthcheck(settings)
     setup_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
     if args.command == "alerts":
         return _show_alerts(settings, args.limit)

@@ -79,6 +79,7 @@ class FederalRegisterSettings(Section):
     agencies: list[str] = Field(default_factory=list, description="server-side agency slug pre-filter")
     types: list[TypeCode] = Field(default_factory=list, description="server-side document type pre-filter")
     full_text_max_chars: int = Field(2_000_000, ge=1000, description="full text beyond this is not searched")
+    requests_per_second: float = Field(5.0, gt=0, le=1000, description="the API asks for at most 5")
 
     @model_validator(mode="after")
     def _check_url(self) -> FederalRegisterSettings:
@@ -382,6 +383,20 @@ def load_settings(path: Path | str | None = None) -> Settings:
         _FILE_DATA.reset(token)
     _check_targets(settings, where)
     return settings
+
+
+def load_web_settings(path: Path | str | None) -> WebSettings | None:
+    """Just the [web] table of a config file that may be invalid elsewhere; None when even that fails."""
+    path = path or os.environ.get(CONFIG_ENV)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        web = dict(data.get("web", {}))
+        for key in ("host", "port"):
+            if value := os.environ.get(f"MONITOR_WEB__{key.upper()}"):
+                web[key] = value
+        return WebSettings(**web)
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def _check_targets(settings: Settings, where: str) -> None:

@@ -1,0 +1,164 @@
+"""Benchmark: the long-lived service's memory, idle-poll cost and detection-to-delivery latency.
+
+    python bench/service.py [--cycles 10000] [--latency-rounds 30]
+
+The fake upstream and receiver run in their own process (bench/fake_upstream.py), so CPU figures are the
+service's alone. Goals (issue 7): resident memory at most 60 MB after start and no growth over 10,000 poll
+cycles; at most 10 ms of CPU per idle poll cycle; at most 50 ms median from a poll's response arriving to the
+alert reaching the receiver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mib(pid: int | None = None) -> float:
+    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+def start_fake(tmp: Path, documents: int) -> tuple[subprocess.Popen[bytes], int]:
+    port_file = tmp / "port.json"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_upstream.py"), str(port_file), str(documents)])
+    for _ in range(200):
+        if port_file.exists() and port_file.read_text():
+            return proc, int(json.loads(port_file.read_text())["port"])
+        time.sleep(0.05)
+    raise RuntimeError("fake upstream did not start")
+
+
+def write_config(tmp: Path, port: int, name: str) -> Path:
+    config = tmp / f"{name}.toml"
+    config.write_text(
+        f'data_dir = "{tmp / name}"\nallow_private_targets = true\n'
+        f'[federal_register]\nbase_url = "http://127.0.0.1:{port}/api/v1/"\ninterval = "1s"\n'
+        "requests_per_second = 1000\n"
+        f'[web]\nport = 0\n[targets.hook]\nurl = "json://127.0.0.1:{port}/hook/x"\n'
+        '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+    )
+    return config
+
+
+async def service_rss_after_start(config: Path) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "monitor",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(3.0)  # started, first poll done, idle
+    rss = rss_mib(proc.pid)
+    proc.terminate()
+    await proc.wait()
+    return rss
+
+
+async def poll_cycles(config: Path, cycles: int) -> dict[str, Any]:
+    from monitor.app import App
+    from monitor.settings import load_settings
+
+    app = App(load_settings(config))
+    source = app.sources[0]
+    await app.poll(source)  # baseline
+    marks: dict[int, float] = {}
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    for i in range(1, cycles + 1):
+        await app.poll(source)
+        await app.dispatcher.dispatch_due()
+        if i in (100, cycles // 2, cycles):
+            marks[i] = rss_mib()
+    cpu = time.process_time() - cpu_start
+    wall = time.perf_counter() - wall_start
+    await app.close()
+    return {"cpu_ms_per_cycle": cpu / cycles * 1000, "wall_ms_per_cycle": wall / cycles * 1000, "rss": marks}
+
+
+async def latency(config: Path, port: int, rounds: int) -> list[float]:
+    """From the moment a poll's response arrives to the moment the alert reaches the receiver."""
+    from monitor.app import App
+    from monitor.settings import load_settings
+
+    app = App(load_settings(config))
+    source = app.sources[0]
+    arrived: list[float] = []
+    original = app.http.get_json
+
+    async def timed_get_json(*args: Any, **kwargs: Any) -> Any:
+        data = await original(*args, **kwargs)
+        arrived.append(time.time())
+        return data
+
+    app.http.get_json = timed_get_json  # type: ignore[method-assign]
+    await app.poll(source)
+    results = []
+    async with aiohttp.ClientSession() as session:
+        for i in range(rounds):
+            number = f"2026-9{i:04d}"
+            await session.post(f"http://127.0.0.1:{port}/control/add", json={"number": number})
+            arrived.clear()
+            await app.poll(source)
+            await app.dispatcher.dispatch_due()
+            received = await (await session.get(f"http://127.0.0.1:{port}/control/received")).json()
+            at = next(r["at"] for r in received if number in r["title"])
+            results.append((at - arrived[0]) * 1000)
+    await app.close()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cycles", type=int, default=10_000)
+    parser.add_argument("--latency-rounds", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        fake, port = start_fake(tmp, 20)
+        try:
+            rss = await service_rss_after_start(write_config(tmp, port, "rss"))
+            print(f"service resident memory after start: {rss:.1f} MiB (goal <= 60)")
+            cycles = await poll_cycles(write_config(tmp, port, "cycles"), args.cycles)
+            marks = ", ".join(f"{mib:.1f} MiB after {n}" for n, mib in cycles["rss"].items())
+            print(
+                f"idle poll cycle (20 documents, nothing new): {cycles['cpu_ms_per_cycle']:.2f} ms CPU, "
+                f"{cycles['wall_ms_per_cycle']:.2f} ms wall (goal <= 10 ms CPU)"
+            )
+            print(f"resident memory over {args.cycles} cycles: {marks}")
+            times = await latency(write_config(tmp, port, "latency"), port, args.latency_rounds)
+            times.sort()
+            p95 = times[int(len(times) * 0.95) - 1]
+            print(
+                f"detection-to-delivery latency over {len(times)} alerts: median {statistics.median(times):.1f} ms, "
+                f"p95 {p95:.1f} ms (goal: median <= 50 ms)"
+            )
+        finally:
+            fake.terminate()
+            fake.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
