@@ -19,10 +19,13 @@ from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import ConfigError, Settings, load_settings
+from monitor.sources.ecfr import EcfrSource
 from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.feeds import FeedSource
 from monitor.sources.full_text import FULL_TEXT_RATE, FullTextFetcher
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.http import HostSpacing, HttpClient
+from monitor.sources.pages import PageSource
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
@@ -64,6 +67,15 @@ class App:
             self.sources.append(
                 PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
             )
+        for page in settings.pages:
+            self.sources.append(
+                PageSource(page.name, page.url, page.selector, page.ignore, page.interval, page.follow_links, self.http)
+            )
+        self.sources += [FeedSource(f.name, f.url, f.interval, self.http) for f in settings.feeds]
+        if settings.ecfr.enabled:
+            self.sources.append(
+                EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, self.http, self.store)
+            )
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(
             self.http, self.store, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
@@ -86,6 +98,8 @@ class App:
     async def poll(self, source: Source) -> PollOutcome:
         outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
         self._count(outcome)
+        if not outcome.ok:
+            await self._tell_ops_if_stuck(source, outcome)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome
@@ -100,6 +114,20 @@ class App:
         m.documents_seen.labels(outcome.source).inc(outcome.documents)
         for event in outcome.saved.events if outcome.saved else ():
             m.alerts.labels(event).inc()
+
+    async def _tell_ops_if_stuck(self, source: Source, outcome: PollOutcome) -> None:
+        """After several failed polls in a row the ops target hears once (not again until a success)."""
+        status = self.store.load_source_status(source.name)
+        if status is None or status.consecutive_failures != self.settings.ops_alert_after_failures:
+            return
+        log.error(
+            "%d polls in a row failed: %s", status.consecutive_failures, outcome.error, extra={"source": source.name}
+        )
+        await self.dispatcher.tell_ops(
+            f"fr-monitor: source {source.name} is failing",
+            f"The last {status.consecutive_failures} polls of {source.name} failed; the latest: {outcome.error}. "
+            "Nothing stored was changed; polling goes on.",
+        )
 
     def remind(self) -> int:
         queued = queue_reminders(self.store, self.evaluator, self.settings.reminder_time, self.clock, self.routing)
@@ -132,9 +160,13 @@ class App:
         # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
         # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
         due = time.monotonic()
+        failures = 0
         while not stop.is_set():
             outcome = await self.poll(source)
             interval = source.next_interval(datetime.fromtimestamp(self.clock(), UTC))
+            failures = 0 if outcome.ok else failures + 1
+            if failures > 1:  # back off after repeated failures: double each time, up to an hour
+                interval = min(interval * 2 ** (failures - 1), max(interval, 3600.0))
             due += interval
             if outcome.retry_after is not None:
                 due = max(due, time.monotonic() + outcome.retry_after)

@@ -144,8 +144,19 @@ class Match:
     snippet: str = ""
 
 
-EventKind = Literal["public_inspection", "published", "updated", "corrected", "withdrawn", "deadline"]
-EVENTS: tuple[EventKind, ...] = ("public_inspection", "published", "updated", "corrected", "withdrawn", "deadline")
+EventKind = Literal[
+    "public_inspection", "published", "updated", "corrected", "withdrawn", "deadline", "page_changed", "cfr_changed"
+]
+EVENTS: tuple[EventKind, ...] = (
+    "public_inspection",
+    "published",
+    "updated",
+    "corrected",
+    "withdrawn",
+    "deadline",
+    "page_changed",
+    "cfr_changed",
+)
 
 
 @dataclass(frozen=True, slots=True)

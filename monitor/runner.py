@@ -7,6 +7,7 @@ poll, and nothing stored changes. The first successful poll of a source is a sil
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -116,6 +117,36 @@ async def load_full_texts(
     return texts
 
 
+@runtime_checkable
+class LinkFollowing(Protocol):
+    """A page source whose new entries are matched on the linked page's text too."""
+
+    follow_links: bool
+
+    async def linked_text(self, entry: Document) -> str | None: ...
+
+
+async def with_linked_text(
+    source: Source, store: Store, changes: list[Change], clock: Callable[[], float]
+) -> list[Change]:
+    """New entries of a page that follows links, with the linked page's text (fetched once, then cached) added
+    to what watchlists match. The snapshot stored stays the entry as the page shows it."""
+    if not isinstance(source, LinkFollowing) or not source.follow_links:
+        return changes
+    enriched = []
+    for change in changes:
+        document = change.document
+        if change.kind == "new" and document.type == "Page entry":
+            text = store.load_full_text(document.number)
+            if text is None and (text := await source.linked_text(document)) is not None:
+                store.save_full_text(document.number, text, False, clock())
+            if text:
+                document = dataclasses.replace(document, abstract=f"{document.abstract} {text}".strip())
+                change = dataclasses.replace(change, document=document)
+        enriched.append(change)
+    return enriched
+
+
 async def poll_source(
     source: Source,
     store: Store,
@@ -144,7 +175,8 @@ async def poll_source(
     baseline = status is None or status.baseline_at is None
     # A baseline alerts nothing, so it downloads no full text: hundreds of documents at one a second.
     texts = {} if baseline else await load_full_texts(full_text, evaluator, changes)
-    evaluation = evaluator.evaluate(changes, memory, texts)
+    evaluated = changes if baseline else await with_linked_text(source, store, changes, clock)
+    evaluation = evaluator.evaluate(evaluated, memory, texts, previous)
     withdrawn: list[Document] = []
     resolved: dict[str, str] = {}
     if isinstance(source, DepartureTracking):

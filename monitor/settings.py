@@ -60,7 +60,9 @@ def parse_duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
-EventName = Literal["public_inspection", "published", "updated", "corrected", "withdrawn", "deadline"]
+EventName = Literal[
+    "public_inspection", "published", "updated", "corrected", "withdrawn", "deadline", "page_changed", "cfr_changed"
+]
 TypeCode = Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"]
 
 
@@ -96,6 +98,54 @@ class PublicInspectionSettings(Section):
     enabled: bool = False
     interval: Duration = 300.0
     quiet_interval: Duration = Field(3600.0, description="nights, weekends and federal holidays (US Eastern)")
+
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class PageSettings(Section):
+    """A web page with no feed, watched through one region of it (a CSS selector)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    url: str = Field(pattern=r"^https?://")
+    selector: str = "main"
+    ignore: list[str] = Field(default_factory=list, description="regexes removed from the text before comparing")
+    interval: Duration = 3600.0
+    follow_links: bool = Field(False, description="match new entries on the linked page's text too")
+
+    @model_validator(mode="after")
+    def _check_ignore(self) -> PageSettings:
+        for pattern in self.ignore:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"page {self.name!r}: invalid ignore pattern {pattern!r}: {exc}") from None
+        return self
+
+
+class FeedSettings(Section):
+    name: str = Field(pattern=NAME_PATTERN)
+    url: str = Field(pattern=r"^https?://")
+    interval: Duration = 900.0
+
+
+EAR_AI_PARTS = ["15:734", "15:740", "15:742", "15:744", "15:748", "15:772", "15:774"]
+
+
+class EcfrSettings(Section):
+    """The text of the regulations (eCFR): which parts to watch, section by section."""
+
+    enabled: bool = False
+    base_url: str = Field("https://www.ecfr.gov/api/versioner/v1/", pattern=r"^https?://")
+    parts: list[str] = Field(default_factory=lambda: list(EAR_AI_PARTS))
+    interval: Duration = 21600.0
+
+    @model_validator(mode="after")
+    def _check_parts(self) -> EcfrSettings:
+        for part in self.parts:
+            if not re.fullmatch(r"\d+:\d+[A-Za-z]?", part):
+                raise ValueError(f"part {part!r} is not TITLE:PART, like '15:744'")
+        return self
 
 
 class WebSettings(Section):
@@ -169,7 +219,7 @@ class TargetSettings(Section):
         return value
 
 
-SourceName = Literal["federal_register", "public_inspection"]
+SourceName = Annotated[str, Field(pattern=r"^(federal_register|public_inspection|ecfr|page:.+|feed:.+)$")]
 FieldName = Literal["title", "abstract", "action", "agencies", "full_text"]
 _DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")
 
@@ -259,6 +309,10 @@ class Settings(BaseSettings):
     reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, US Eastern")
     federal_register: FederalRegisterSettings = FederalRegisterSettings()
     public_inspection: PublicInspectionSettings = PublicInspectionSettings()
+    ecfr: EcfrSettings = EcfrSettings()
+    pages: list[PageSettings] = Field(default_factory=list)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    ops_alert_after_failures: int = Field(3, ge=1, description="failed polls in a row before the ops target hears")
     http: HttpSettings = HttpSettings()
     web: WebSettings = WebSettings()
     retention: RetentionSettings = RetentionSettings()
@@ -270,10 +324,20 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
-        names = [w.name for w in self.watchlists]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"watchlist names must be unique; repeated: {', '.join(duplicates)}")
+        for kind, items in (("watchlist", self.watchlists), ("page", self.pages), ("feed", self.feeds)):
+            names = [item.name for item in items]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{kind} names must be unique; repeated: {', '.join(duplicates)}")
+        known = {"federal_register", "public_inspection", "ecfr"}
+        known |= {f"page:{p.name}" for p in self.pages} | {f"feed:{f.name}" for f in self.feeds}
+        for watchlist in self.watchlists:
+            unknown_sources = [s for s in watchlist.sources if s not in known]
+            if unknown_sources:
+                raise ValueError(
+                    f"watchlist {watchlist.name!r} names unknown source(s) {', '.join(unknown_sources)}; "
+                    f"known: {', '.join(sorted(known))}"
+                )
         for watchlist in self.watchlists:
             unknown = [t for t in watchlist.notify or () if t not in self.targets]
             if unknown:

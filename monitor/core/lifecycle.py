@@ -17,8 +17,10 @@ about one document reaches one watchlist once, ever, across restarts and re-poll
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -27,6 +29,11 @@ from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist
 from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
 
+PAGE_REGION = "#region"  # the item that carries a watched page's text (monitor.sources.pages)
+SILENT_TYPES = frozenset({"eCFR title"})  # bookkeeping items: stored, never alerted
+REMOVED_CFR_TYPE = "Removed CFR section"
+MAX_DIFF_LINES = 20
+MAX_PAGE_LINES = 20
 _NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)")
 
 
@@ -59,8 +66,16 @@ def corrected_number(document: Document) -> str | None:
     return found.group(1) if found else None
 
 
+_FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
+
+
 def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
-    return ":".join(p for p in (event, document.source, document.number, watchlist, version) if p)
+    """One event about one document for one watchlist. A Federal Register document seen in a feed has the
+    identity it has in the API, so whichever source sees it first sends the one alert."""
+    source = document.source
+    if source.startswith("feed:") and _FR_NUMBER.fullmatch(document.number):
+        source = "federal_register"
+    return ":".join(p for p in (event, source, document.number, watchlist, version) if p)
 
 
 def format_eastern(iso_utc: str) -> str:
@@ -88,6 +103,24 @@ def public_inspection_facts(document: Document) -> tuple[Fact, ...]:
     if document.editorial_note:
         facts.append(Fact("Editorial note", document.editorial_note))
     return tuple(facts)
+
+
+_SENTENCE = re.compile(r"(?<=[.;:])\s+(?=[(A-Z0-9])")
+
+
+def section_diff(before: str, after: str) -> list[Fact]:
+    """The sentences removed and added between two versions of a section, at most MAX_DIFF_LINES of each."""
+    old = [s for line in before.split("\n") for s in _SENTENCE.split(line) if s]
+    new = [s for line in after.split("\n") for s in _SENTENCE.split(line) if s]
+    facts: list[Fact] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            facts += [Fact("−", s) for s in old[i1:i2]]
+        if tag in ("replace", "insert"):
+            facts += [Fact("+", s) for s in new[j1:j2]]
+    if len(facts) > MAX_DIFF_LINES:
+        facts = [*facts[:MAX_DIFF_LINES], Fact("More", f"{len(facts) - MAX_DIFF_LINES} more changed sentences")]
+    return facts
 
 
 def _follow_match(watchlist: str, keys: Iterable[str]) -> Match:
@@ -141,12 +174,28 @@ class Evaluator:
         return concerned
 
     def evaluate(
-        self, changes: Iterable[Change], memory: Memory, full_texts: Mapping[str, str] | None = None
+        self,
+        changes: Sequence[Change],
+        memory: Memory,
+        full_texts: Mapping[str, str] | None = None,
+        previous: Mapping[str, Document] | None = None,
     ) -> Evaluation:
         alerts: list[Alert] = []
         concerned_pairs: list[tuple[Document, str]] = []
         for change in changes:
             if change.kind == "refreshed":
+                continue
+            if change.document.number == PAGE_REGION:
+                before = (previous or {}).get(PAGE_REGION)
+                if change.kind == "updated" and before is not None:
+                    alerts += self._page_changed(before, change.document, changes)
+                continue
+            if change.document.type in SILENT_TYPES:
+                continue
+            if change.document.source == "ecfr":
+                evaluation = self._cfr_changed(change, (previous or {}).get(change.document.number))
+                alerts += evaluation.alerts
+                concerned_pairs += evaluation.concerned
                 continue
             document = change.document
             concerned = self._concerned(change, memory, (full_texts or {}).get(document.number))
@@ -173,6 +222,64 @@ class Evaluator:
         if filed_at := memory.pi_filed.get(document.number):
             facts = (lead_time_fact(document, filed_at),)
         return self._alert("published", document, match, facts=facts)
+
+    def _page_changed(self, before: Document, after: Document, changes: Sequence[Change]) -> list[Alert]:
+        """A page's text changed. Lines that new entries explain are left out: their own alerts tell it.
+        What is left goes to watchlists that name the page in `sources` or whose query matches it."""
+        old, new = set(before.abstract.split("\n")), set(after.abstract.split("\n"))
+        entries = [c.document for c in changes if c.kind == "new" and c.document.number != PAGE_REGION]
+
+        def explained(line: str) -> bool:
+            return any(e.title in line or line in e.title or (e.abstract and line in e.abstract) for e in entries)
+
+        added = sorted(line for line in new - old if not explained(line))
+        removed = sorted(line for line in old - new if not explained(line))
+        if not added and not removed:
+            return []
+        facts = [Fact("Added", line) for line in added[:MAX_PAGE_LINES]]
+        facts += [Fact("Removed", line) for line in removed[:MAX_PAGE_LINES]]
+        hidden = max(0, len(added) - MAX_PAGE_LINES) + max(0, len(removed) - MAX_PAGE_LINES)
+        if hidden:
+            facts.append(Fact("More", f"{hidden} more changed lines"))
+        changed_text = Document(
+            source=after.source, number=after.number, title=after.title, abstract="\n".join(added + removed)
+        )
+        audience = {m.watchlist: m for m in self.matcher.match(changed_text)}
+        for watchlist in self.watchlists.values():
+            if after.source in watchlist.sources and watchlist.passes_filters(after):
+                audience.setdefault(watchlist.name, Match(watchlist.name, (Hit(after.title, "page"),)))
+        version = hashlib.sha256(after.abstract.encode()).hexdigest()[:16]
+        return [
+            alert
+            for match in audience.values()
+            if (alert := self._alert("page_changed", after, match, facts=tuple(facts), version=version))
+        ]
+
+    def _cfr_changed(self, change: Change, before: Document | None) -> Evaluation:
+        """A section of the regulations added, amended or removed: who watches its part, or its words."""
+        after = change.document
+        if after.type == REMOVED_CFR_TYPE:
+            kind, matched_on = "removed", before or after
+        else:
+            kind, matched_on = ("added" if change.kind == "new" else "amended"), after
+        facts = [Fact("Change", f"§ {after.number.split(' CFR ')[-1]} {kind}")]
+        if after.publication_date:
+            facts.append(Fact("Amendment date", after.publication_date.isoformat()))
+        if after.citation:
+            facts.append(Fact("Federal Register", after.citation))
+        old_text = before.abstract if before else ""
+        facts += section_diff(old_text, after.abstract if kind != "removed" else "")
+        audience = {m.watchlist: m for m in self.matcher.match(matched_on)}
+        for watchlist in self.watchlists.values():
+            if watchlist.cfr and watchlist.passes_filters(matched_on):
+                audience.setdefault(watchlist.name, Match(watchlist.name, (Hit(after.number, "cfr"),)))
+        version = after.content_hash()[:16]
+        alerts = [
+            alert
+            for match in audience.values()
+            if (alert := self._alert("cfr_changed", after, match, facts=tuple(facts), version=version))
+        ]
+        return Evaluation(alerts, [(after, name) for name in audience])
 
     def withdrawn(self, documents: Iterable[Document], memory: Memory) -> Evaluation:
         """Alerts for public inspection documents confirmed withdrawn before publication."""

@@ -142,21 +142,24 @@ class Dispatcher:
 
     async def _health(self, target: str, error: str | None) -> None:
         """Tell the ops target when `target` starts failing or recovers: once each, never per alert."""
-        ops_url = self.target_urls.get(OPS_TARGET)
         if target == OPS_TARGET or not self.store.save_target_health(target, error, self.clock()):
             return
-        if ops_url is None:
-            return
         if error is None:
-            message = Message(f"fr-monitor: target {target} recovered", f"Deliveries to {target} succeed again.")
+            await self.tell_ops(f"fr-monitor: target {target} recovered", f"Deliveries to {target} succeed again.")
         else:
-            message = Message(
+            await self.tell_ops(
                 f"fr-monitor: target {target} is failing",
                 f"Deliveries to {target} fail: {error}. They are retried with backoff; "
                 "see `fr-monitor deliveries --state failed`.",
             )
+
+    async def tell_ops(self, title: str, body: str) -> None:
+        """A best-effort operational message to the `ops` target, when one is configured."""
+        ops_url = self.target_urls.get(OPS_TARGET)
+        if ops_url is None:
+            return
         try:
-            outcome = await self.sender.send(ops_url, message)
+            outcome = await self.sender.send(ops_url, Message(title, body))
         except Exception as exc:
             outcome = SendOutcome(ok=False, error=type(exc).__name__)
         if not outcome.ok:

@@ -50,6 +50,8 @@ EVENT_HEADINGS = {
     "corrected": "Correction",
     "withdrawn": "Withdrawn before publication",
     "deadline": "Deadline",
+    "page_changed": "Page changed",
+    "cfr_changed": "Regulation text changed",
 }
 
 
@@ -83,11 +85,23 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
+
+
 def document_link(document: Document) -> str:
-    """The one link per document the service vouches for: federalregister.gov, built from the number."""
-    if document.html_url.startswith("https://www.federalregister.gov/") and " " not in document.html_url:
-        return document.html_url
-    return f"https://www.federalregister.gov/d/{document.number}"
+    """The one link per item the service vouches for. Federal Register documents link to federalregister.gov
+    (built from the number when the upstream URL is not there); eCFR sections to ecfr.gov; page entries and
+    feed items to their own URL, which their parsers keep only when it is on the watched site."""
+    url = document.html_url
+    if " " in url or not url.startswith("https://"):
+        url = ""
+    if document.source in ("federal_register", "public_inspection") or _FR_NUMBER.fullmatch(document.number):
+        if url.startswith("https://www.federalregister.gov/"):
+            return url
+        return f"https://www.federalregister.gov/d/{document.number}"
+    if document.source == "ecfr":
+        return url if url.startswith("https://www.ecfr.gov/") else "https://www.ecfr.gov/"
+    return url
 
 
 def pdf_link(document: Document) -> str | None:
@@ -103,7 +117,7 @@ def headline(alert: Alert) -> str:
 
 def _key_dates(document: Document) -> list[tuple[str, str]]:
     dates = []
-    if document.publication_date:
+    if document.publication_date and document.source not in ("ecfr",):
         label = "Publishes" if document.source == "public_inspection" else "Published"
         dates.append((label, document.publication_date.isoformat()))
     if document.effective_on:
@@ -117,12 +131,14 @@ def _lines(alert: Alert) -> list[tuple[str, str]]:
     """The alert as (label, untrusted value) pairs, in reading order; each channel escapes its own way."""
     doc = alert.document
     lines: list[tuple[str, str]] = []
-    kind = " · ".join(p for p in (doc.type, "; ".join(doc.agency_names), doc.number) if p)
+    shown_number = "" if doc.number.startswith(("#", "http")) else doc.number
+    kind = " · ".join(p for p in (doc.type, "; ".join(doc.agency_names), shown_number) if p)
     lines.append(("", kind))
     if doc.citation:
         lines.append(("Citation", doc.citation))
     lines += _key_dates(doc)
-    lines += [(fact.label, fact.value) for fact in alert.facts]
+    # "−"/"+" facts are the lines of a diff: shown as such, not as "label: value".
+    lines += [("", f"{f.label} {f.value}") if f.label in ("−", "+") else (f.label, f.value) for f in alert.facts]
     if alert.match.hits:
         lines.append(("Matched", ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits)))
     if alert.match.snippet:
@@ -138,7 +154,9 @@ def _lines(alert: Alert) -> list[tuple[str, str]]:
 
 
 def _links(alert: Alert) -> list[tuple[str, str]]:
-    links = [("Document", document_link(alert.document))]
+    link = document_link(alert.document)
+    label = {"page_changed": "Page", "cfr_changed": "Section"}.get(alert.event, "Document")
+    links = [(label, link)] if link else []
     if pdf := pdf_link(alert.document):
         links.append(("PDF", pdf))
     return links
@@ -154,7 +172,7 @@ def _text_body(alert: Alert, field_limit: int, message_limit: int) -> str:
     room = message_limit - len(links) - 1
     if len(body) > room:
         body = body[: room - len(TRUNCATED)] + TRUNCATED
-    return f"{body}\n{links}"
+    return f"{body}\n{links}" if links else body
 
 
 def render_text(alert: Alert) -> Message:

@@ -38,7 +38,36 @@ _FACTS: dict[str, tuple[Fact, ...]] = {
     "corrected": (Fact("Corrects", "2025-00636"),),
     "withdrawn": (Fact("Editorial note", "This document was withdrawn by the agency before publication."),),
     "deadline": (Fact("Reminder", "Comments close 2025-05-15, in 7 days"),),
+    "page_changed": (
+        Fact("Added", "Guidance on the rescission of the AI Diffusion Rule"),
+        Fact("Removed", "Framework for Artificial Intelligence Diffusion: compliance dates"),
+    ),
+    "cfr_changed": (
+        Fact("Change", "§ 744.23 amended"),
+        Fact("Amendment date", "2025-01-15"),
+        Fact("Federal Register", "90 FR 4544"),
+        Fact("−", "(a) General prohibitions."),
+        Fact("+", "(a) General prohibitions on advanced computing items."),
+    ),
 }
+
+_PAGE = Document(
+    source="page:bis-press-releases",
+    number="#region",
+    title="bis-press-releases",
+    type="Web page",
+    html_url="https://www.bis.gov/news-updates/all-press-releases",
+)
+_SECTION = Document(
+    source="ecfr",
+    number="15 CFR 744.23",
+    title="§ 744.23 Supercomputer, advanced computing item and semiconductor manufacturing item end uses.",
+    type="CFR section",
+    cfr_references=("15 CFR 744",),
+    publication_date=date(2025, 1, 15),
+    citation="90 FR 4544",
+    html_url="https://www.ecfr.gov/current/title-15/section-744.23",
+)
 
 
 def sample_alert(event: EventKind = "published", watchlist: str = "ai-export-controls", test: bool = False) -> Alert:
@@ -56,6 +85,10 @@ def sample_alert(event: EventKind = "published", watchlist: str = "ai-export-con
                 "pdf_url": "https://public-inspection.federalregister.gov/2025-00636.pdf",
             }
         )
+    if event == "page_changed":
+        document = _PAGE
+    elif event == "cfr_changed":
+        document = _SECTION
     changes: tuple[FieldChange, ...] = ()
     if event == "updated":
         changes = (FieldChange("comments_close_on", "2025-03-16", "2025-05-15"),)

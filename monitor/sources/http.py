@@ -24,6 +24,10 @@ from monitor import __version__
 
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
+RETRIES = 2  # further attempts after a 429, a 5xx or a timeout, within one poll
+RETRY_BASE = 1.0  # seconds; doubled each retry
+MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this ends the poll; the scheduler waits it out instead
+MAX_CACHED_BODY = 4 * 1024 * 1024  # bodies kept for conditional requests (304 Not Modified)
 
 
 class SourceError(Exception):
@@ -58,19 +62,28 @@ class Response:
 
 
 class HostSpacing:
-    """At most `rate` requests a second to each host, spaced evenly."""
+    """At most `rate` requests a second to each host, spaced evenly; and none at all to a host that asked us
+    to wait (Retry-After) until that time has passed."""
 
     def __init__(self, rates: Mapping[str, float], default_rate: float = 5.0) -> None:
         self._rates = dict(rates)
         self._default = default_rate
         self._next: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def block(self, host: str, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        self._blocked_until[host] = max(until, self._blocked_until.get(host, 0.0))
+
+    def blocked_for(self, host: str) -> float:
+        return max(0.0, self._blocked_until.get(host, 0.0) - time.monotonic())
 
     async def wait(self, host: str) -> None:
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
             now = time.monotonic()
-            start = max(now, self._next.get(host, 0.0))
+            start = max(now, self._next.get(host, 0.0), self._blocked_until.get(host, 0.0))
             self._next[host] = start + 1.0 / self._rates.get(host, self._default)
             if start > now:
                 await asyncio.sleep(start - now)
@@ -93,6 +106,8 @@ class HttpClient:
         self.max_response_bytes = max_response_bytes
         self.spacing = spacing or HostSpacing({})
         self._session: aiohttp.ClientSession | None = None
+        # URL -> (ETag, Last-Modified, body) of the last 200, for If-None-Match / If-Modified-Since.
+        self._validators: dict[str, tuple[str, str, bytes]] = {}
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -174,16 +189,59 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def fetch(
+        self,
+        component: str,
+        url: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """GET with retries: a 429, a 5xx or a timeout is tried again (up to RETRIES times) after a backoff,
+        never before the host's Retry-After has passed; a longer Retry-After ends the poll with it, so the
+        scheduler can wait it out. Validators from an earlier answer are sent, and a 304 returns that answer."""
+        key = url + ("?" + "&".join(f"{k}={v}" for k, v in params) if params else "")
+        host = urlsplit(url).netloc
+        request_headers = dict(headers or {})
+        if cached := self._validators.get(key):
+            etag, modified, _ = cached
+            if etag:
+                request_headers["If-None-Match"] = etag
+            if modified:
+                request_headers["If-Modified-Since"] = modified
+        for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
+            try:
+                response = await self.get(component, url, params, request_headers)
+            except SourceError as exc:
+                if exc.reason != "timeout" or last:
+                    raise
+                await asyncio.sleep(RETRY_BASE * 2**attempt)
+                continue
+            if response.status == 304 and cached:
+                return Response(response.url, 200, response.headers, cached[2])
+            if response.status == 429 or response.status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+                if retry_after is not None:
+                    self.spacing.block(host, retry_after)
+                if last or (retry_after is not None and retry_after > MAX_RETRY_WAIT):
+                    raise SourceError(
+                        f"{component}: unexpected status {response.status} from {host}",
+                        f"http_{response.status}",
+                        retry_after,
+                    )
+                if retry_after is None:
+                    await asyncio.sleep(RETRY_BASE * 2**attempt)
+                continue  # the spacing waits out a Retry-After before the next request
+            if response.status == 200 and len(response.body) <= MAX_CACHED_BODY:
+                etag, modified = response.headers.get("ETag", ""), response.headers.get("Last-Modified", "")
+                if etag or modified:
+                    self._validators[key] = (etag, modified, response.body)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def get_json(self, component: str, url: str, params: Sequence[tuple[str, str]] | None = None) -> Any:
         """GET and decode JSON; a non-2xx status or a body that is not JSON raises SourceError."""
-        response = await self.get(component, url, params, headers={"Accept": "application/json"})
-        if response.status == 429 or response.status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
-            raise SourceError(
-                f"{component}: unexpected status {response.status} from {urlsplit(response.url).netloc}",
-                f"http_{response.status}",
-                retry_after,
-            )
+        response = await self.fetch(component, url, params, headers={"Accept": "application/json"})
         if not 200 <= response.status < 300:
             detail = _error_detail(response.body)
             raise SourceError(f"{component}: unexpected status {response.status}{detail}", f"http_{response.status}")

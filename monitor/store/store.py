@@ -146,6 +146,14 @@ class Store:
             r["number"]: Document.from_dict(json.loads(r["data"])) for r in self._snapshot_rows("data", source, numbers)
         }
 
+    def load_snapshots_with_prefix(self, source: str, prefix: str) -> dict[str, Document]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._rows(
+            "SELECT number, data FROM snapshots WHERE source = ? AND number LIKE ? ESCAPE '\\'",
+            [source, escaped + "%"],
+        )
+        return {r["number"]: Document.from_dict(json.loads(r["data"])) for r in rows}
+
     def load_snapshot(self, source: str, number: str) -> Document | None:
         return self.load_snapshots(source, [number]).get(number)
 
