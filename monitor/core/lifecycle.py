@@ -182,6 +182,8 @@ class Evaluator:
     ) -> Evaluation:
         alerts: list[Alert] = []
         concerned_pairs: list[tuple[Document, str]] = []
+        # The eCFR's amendment dates travel on its title items ("title-15"), polled alongside the sections.
+        amended = {c.document.number: c.document.publication_date for c in changes if c.document.type in SILENT_TYPES}
         for change in changes:
             if change.kind == "refreshed":
                 continue
@@ -193,7 +195,8 @@ class Evaluator:
             if change.document.type in SILENT_TYPES:
                 continue
             if change.document.source == "ecfr":
-                evaluation = self._cfr_changed(change, (previous or {}).get(change.document.number))
+                title = "title-" + change.document.number.split(" CFR ", 1)[0]
+                evaluation = self._cfr_changed(change, (previous or {}).get(change.document.number), amended.get(title))
                 alerts += evaluation.alerts
                 concerned_pairs += evaluation.concerned
                 continue
@@ -255,7 +258,7 @@ class Evaluator:
             if (alert := self._alert("page_changed", after, match, facts=tuple(facts), version=version))
         ]
 
-    def _cfr_changed(self, change: Change, before: Document | None) -> Evaluation:
+    def _cfr_changed(self, change: Change, before: Document | None, amended: date | None) -> Evaluation:
         """A section of the regulations added, amended or removed: who watches its part, or its words."""
         after = change.document
         if after.type == REMOVED_CFR_TYPE:
@@ -263,8 +266,8 @@ class Evaluator:
         else:
             kind, matched_on = ("added" if change.kind == "new" else "amended"), after
         facts = [Fact("Change", f"§ {after.number.split(' CFR ')[-1]} {kind}")]
-        if after.publication_date:
-            facts.append(Fact("Amendment date", after.publication_date.isoformat()))
+        if amended:
+            facts.append(Fact("Amendment date", amended.isoformat()))
         if after.citation:
             facts.append(Fact("Federal Register", after.citation))
         old_text = before.abstract if before else ""

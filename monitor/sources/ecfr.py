@@ -43,8 +43,11 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_sections(body: bytes, title: int, part: str, amended: date | None) -> list[Document]:
-    """A part's XML -> one Document per section, numbered "15 CFR 744.23"."""
+def parse_sections(body: bytes, title: int, part: str) -> list[Document]:
+    """A part's XML -> one Document per section, numbered "15 CFR 744.23".
+
+    The amendment date is not part of a section (it would make every section of a part look changed when any
+    one was); the alert takes it from the title's state item polled alongside."""
     try:
         root = safe_xml.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -69,7 +72,6 @@ def parse_sections(body: bytes, title: int, part: str, amended: date | None) -> 
                 type=SECTION_TYPE,
                 abstract="\n".join(p for p in paragraphs if p),
                 cfr_references=(f"{title} CFR {part}",),
-                publication_date=amended,
                 citation=citations[-1] if citations else "",
                 html_url=f"https://www.ecfr.gov/current/title-{title}/section-{number}",
             )
@@ -138,7 +140,7 @@ class EcfrSource:
                 f"{NAME}: unexpected status {response.status} for {title} CFR part {part}", f"http_{response.status}"
             )
         try:
-            sections = parse_sections(response.body, title, part, as_of)
+            sections = parse_sections(response.body, title, part)
         except ParseError as exc:
             raise SourceError(f"{NAME}: {title} CFR part {part}: {exc}", "malformed") from None
         # A section that was stored but is gone from the new text was removed: say so, never drop it silently.
@@ -151,7 +153,6 @@ class EcfrSource:
                 title=stored.title,
                 type=REMOVED_TYPE,
                 cfr_references=stored.cfr_references,
-                publication_date=as_of,
                 html_url=stored.html_url,
             )
             for number, stored in self.store.load_snapshots_with_prefix(NAME, prefix).items()

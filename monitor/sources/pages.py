@@ -81,8 +81,12 @@ def _check_is_the_page(soup: BeautifulSoup, requested: str) -> None:
 
 
 def _lines(region: Tag, ignore: Sequence[re.Pattern[str]]) -> list[str]:
+    """One line per block (a list item, a row, a paragraph), inline elements joined within it."""
+    for block in region.find_all([*_BLOCKS, "br", "ul", "ol", "table"]):
+        block.insert(0, "\n")
+        block.append("\n")
     lines = []
-    for raw in region.get_text("\n").split("\n"):
+    for raw in region.get_text("").split("\n"):
         line = normalise(raw)
         for pattern in ignore:
             line = normalise(pattern.sub("", line))
