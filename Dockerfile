@@ -7,7 +7,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY monitor ./monitor
-RUN python3 -m venv /opt/fr-monitor \
+# An optional build secret `pip_cert` (a CA bundle) lets pip reach PyPI through an intercepting proxy.
+RUN --mount=type=secret,id=pip_cert \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
+    && python3 -m venv /opt/fr-monitor \
     && /opt/fr-monitor/bin/pip install --no-compile . \
     && find /opt/fr-monitor -name '__pycache__' -prune -exec rm -rf {} +
 

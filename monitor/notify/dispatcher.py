@@ -136,8 +136,8 @@ class Dispatcher:
         delay = next_retry_delay(attempts, self.settings.backoff_base, self.settings.backoff_max, self.rng)
         if outcome.retry_after is not None:
             delay = max(delay, outcome.retry_after)
-        if outcome.maybe_delivered:
-            delay = max(delay, min(MAYBE_DELIVERED_MIN_DELAY, self.settings.backoff_max))
+        if outcome.maybe_delivered:  # whatever the backoff settings: a repeat must not follow at once
+            delay = max(delay, MAYBE_DELIVERED_MIN_DELAY)
         return now + delay
 
     async def _health(self, target: str, error: str | None) -> None:

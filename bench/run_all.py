@@ -1,0 +1,33 @@
+"""Every benchmark, one command: `python bench/run_all.py` (add --full for the long variants).
+
+Prints: the poll-and-match cycle (1,000 documents, 20 watchlists) and memory; match throughput (28,000
+documents x 100 watchlists) and a one-year backfill; the service's memory after start and over many idle
+poll cycles, the CPU of an idle cycle, and detection-to-delivery latency against a local fake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def run(script: str, *args: str) -> None:
+    print(f"\n== {script} {' '.join(args)}".rstrip(), flush=True)
+    subprocess.run([sys.executable, str(BENCH / script), *args], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", action="store_true", help="10,000 idle cycles and 100 latency rounds")
+    full = parser.parse_args().full
+    run("poll_cycle.py")
+    run("matching.py")
+    run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")
+
+
+if __name__ == "__main__":
+    main()
