@@ -27,6 +27,7 @@ from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.pages import PageSource
 from monitor.sources.public_inspection import PublicInspectionSource
+from monitor.sources.regulations_gov import RegulationsGovSource
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
 from monitor.web import start_web
@@ -72,6 +73,12 @@ class App:
                 PageSource(page.name, page.url, page.selector, page.ignore, page.interval, page.follow_links, self.http)
             )
         self.sources += [FeedSource(f.name, f.url, f.interval, self.http) for f in settings.feeds]
+        if (rg := settings.regulations_gov).enabled:
+            self.sources.append(
+                RegulationsGovSource(
+                    rg.base_url, rg.resolve_api_key(), rg.agency, rg.lookback_days, rg.interval, self.http
+                )
+            )
         if settings.ecfr.enabled:
             self.sources.append(
                 EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, self.http, self.store)

@@ -148,6 +148,33 @@ class EcfrSettings(Section):
         return self
 
 
+class RegulationsGovSettings(Section):
+    """Regulations.gov (optional): an agency's documents and comment periods. Needs an api.data.gov key."""
+
+    enabled: bool = False
+    base_url: str = Field("https://api.regulations.gov/v4/", pattern=r"^https?://")
+    api_key_env: str | None = "REGULATIONS_GOV_API_KEY"
+    api_key_file: Path | None = None
+    agency: str = "BIS"
+    lookback_days: int = Field(3, ge=1, le=30)
+    interval: Duration = 3600.0
+
+    def resolve_api_key(self) -> str:
+        """The key itself (secret). Errors say where it should be, never what it is."""
+        if self.api_key_file is not None:
+            try:
+                key = self.api_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"cannot read api_key_file {self.api_key_file}: {exc.strerror}") from None
+            if key:
+                return key
+            raise ValueError(f"api_key_file {self.api_key_file} is empty")
+        key = os.environ.get(self.api_key_env or "", "").strip()
+        if not key:
+            raise ValueError(f"set the API key in the environment variable {self.api_key_env} or in api_key_file")
+        return key
+
+
 class WebSettings(Section):
     """The /healthz, /readyz and /metrics endpoints."""
 
@@ -219,7 +246,9 @@ class TargetSettings(Section):
         return value
 
 
-SourceName = Annotated[str, Field(pattern=r"^(federal_register|public_inspection|ecfr|page:.+|feed:.+)$")]
+SourceName = Annotated[
+    str, Field(pattern=r"^(federal_register|public_inspection|ecfr|regulations_gov|page:.+|feed:.+)$")
+]
 FieldName = Literal["title", "abstract", "action", "agencies", "full_text"]
 _DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")
 
@@ -310,6 +339,7 @@ class Settings(BaseSettings):
     federal_register: FederalRegisterSettings = FederalRegisterSettings()
     public_inspection: PublicInspectionSettings = PublicInspectionSettings()
     ecfr: EcfrSettings = EcfrSettings()
+    regulations_gov: RegulationsGovSettings = RegulationsGovSettings()
     pages: list[PageSettings] = Field(default_factory=list)
     feeds: list[FeedSettings] = Field(default_factory=list)
     ops_alert_after_failures: int = Field(3, ge=1, description="failed polls in a row before the ops target hears")
@@ -329,7 +359,7 @@ class Settings(BaseSettings):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
                 raise ValueError(f"{kind} names must be unique; repeated: {', '.join(duplicates)}")
-        known = {"federal_register", "public_inspection", "ecfr"}
+        known = {"federal_register", "public_inspection", "ecfr", "regulations_gov"}
         known |= {f"page:{p.name}" for p in self.pages} | {f"feed:{f.name}" for f in self.feeds}
         for watchlist in self.watchlists:
             unknown_sources = [s for s in watchlist.sources if s not in known]
@@ -465,6 +495,11 @@ def load_web_settings(path: Path | str | None) -> WebSettings | None:
 
 def _check_targets(settings: Settings, where: str) -> None:
     problems = []
+    if settings.regulations_gov.enabled:
+        try:
+            settings.regulations_gov.resolve_api_key()
+        except ValueError as exc:
+            problems.append(f"{where}: regulations_gov: {exc}")
     for name, target in settings.targets.items():
         try:
             check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)
