@@ -19,15 +19,11 @@ from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import ConfigError, Settings, load_settings
-from monitor.sources.ecfr import EcfrSource
 from monitor.sources.federal_register import FederalRegisterSource
-from monitor.sources.feeds import FeedSource
 from monitor.sources.full_text import FULL_TEXT_RATE, FullTextFetcher
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.http import HostSpacing, HttpClient
-from monitor.sources.pages import PageSource
 from monitor.sources.public_inspection import PublicInspectionSource
-from monitor.sources.regulations_gov import RegulationsGovSource
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
 from monitor.web import start_web
@@ -68,21 +64,7 @@ class App:
             self.sources.append(
                 PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
             )
-        for page in settings.pages:
-            self.sources.append(
-                PageSource(page.name, page.url, page.selector, page.ignore, page.interval, page.follow_links, self.http)
-            )
-        self.sources += [FeedSource(f.name, f.url, f.interval, self.http) for f in settings.feeds]
-        if (rg := settings.regulations_gov).enabled:
-            self.sources.append(
-                RegulationsGovSource(
-                    rg.base_url, rg.resolve_api_key(), rg.agency, rg.lookback_days, rg.interval, self.http
-                )
-            )
-        if settings.ecfr.enabled:
-            self.sources.append(
-                EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, self.http, self.store)
-            )
+        self.sources += self._optional_sources(settings)
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(
             self.http, self.store, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
@@ -97,6 +79,37 @@ class App:
             routing=self.routing,
             on_sent=self.metrics.delivery_latency.observe,
         )
+
+    def _optional_sources(self, settings: Settings) -> list[Source]:
+        """Pages, feeds, the eCFR and Regulations.gov. Their parsers (an HTML parser, feedparser) are imported
+        only when configured: a service that does not use them does not carry them in memory."""
+        sources: list[Source] = []
+        if settings.pages:
+            from monitor.sources.pages import PageSource
+
+            sources += [
+                PageSource(p.name, p.url, p.selector, p.ignore, p.interval, p.follow_links, self.http)
+                for p in settings.pages
+            ]
+        if settings.feeds:
+            from monitor.sources.feeds import FeedSource
+
+            sources += [FeedSource(f.name, f.url, f.interval, self.http) for f in settings.feeds]
+        if (rg := settings.regulations_gov).enabled:
+            from monitor.sources.regulations_gov import RegulationsGovSource
+
+            sources.append(
+                RegulationsGovSource(
+                    rg.base_url, rg.resolve_api_key(), rg.agency, rg.lookback_days, rg.interval, self.http
+                )
+            )
+        if settings.ecfr.enabled:
+            from monitor.sources.ecfr import EcfrSource
+
+            sources.append(
+                EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, self.http, self.store)
+            )
+        return sources
 
     async def close(self) -> None:
         await self.http.close()
