@@ -124,17 +124,23 @@ def _agencies(value: Any) -> tuple[Agency, ...]:
     return tuple(agencies)
 
 
-def parse_document(raw: Any, source: str = NAME) -> Document:
-    """One API result -> Document. Volatile fields (page views, check times) are not carried over."""
+def identify(raw: Any, *title_fields: str) -> tuple[str, str]:
+    """The document number and title every API result must have (the first non-empty title field)."""
     if not isinstance(raw, dict):
         raise ParseError(f"a result is {type(raw).__name__}, not an object")
     number = raw.get("document_number")
     if not isinstance(number, str) or not number.strip():
         raise ParseError("a result has no document_number")
     number = number.strip()
-    title = _text(raw.get("title"))
+    title = next((t for name in title_fields if (t := _text(raw.get(name)))), "")
     if not title:
         raise ParseError(f"document {number} has no title")
+    return number, title
+
+
+def parse_document(raw: Any, source: str = NAME) -> Document:
+    """One API result -> Document. Volatile fields (page views, check times) are not carried over."""
+    number, title = identify(raw, "title")
     return Document(
         source=source,
         number=number,

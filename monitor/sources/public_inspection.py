@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin
 from monitor.core.schedule import public_inspection_interval
 from monitor.models import Document
 from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
-from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text
+from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text, identify
 from monitor.sources.http import HttpClient, SourceError
 
 NAME = "public_inspection"
@@ -41,15 +41,7 @@ def parse_timestamp(value: Any, field: str, number: str) -> str | None:
 
 
 def parse_pi_document(raw: Any) -> Document:
-    if not isinstance(raw, dict):
-        raise ParseError(f"a result is {type(raw).__name__}, not an object")
-    number = raw.get("document_number")
-    if not isinstance(number, str) or not number.strip():
-        raise ParseError("a result has no document_number")
-    number = number.strip()
-    title = _text(raw.get("title")) or _text(raw.get("toc_doc"))
-    if not title:
-        raise ParseError(f"document {number} has no title")
+    number, title = identify(raw, "title", "toc_doc")
     pages = raw.get("num_pages")
     return Document(
         source=NAME,
