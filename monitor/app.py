@@ -238,7 +238,17 @@ async def run_service(settings: Settings, once: bool, config_path: str | None = 
     while True:
         app = App(settings)
         stop = asyncio.Event()
-        web_runner = await start_web(app, app.last_beat) if settings.web.enabled else None
+        try:
+            web_runner = await start_web(app, app.last_beat) if settings.web.enabled else None
+        except OSError as exc:
+            await app.close()
+            log.error(
+                "cannot listen on %s:%d for /healthz, /readyz and /metrics: %s; set [web] port (or enabled = false)",
+                settings.web.host,
+                settings.web.port,
+                exc.strerror,
+            )
+            return 1
         log.info(
             "fr-monitor running: sources %s; %d watchlists; targets %s%s",
             ", ".join(s.name for s in app.sources) or "(none)",
