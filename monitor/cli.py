@@ -234,7 +234,8 @@ async def _test_notify(settings: Settings, target: str) -> int:
 async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.app import App
     from monitor.core.clock import eastern_today
-    from monitor.tuning import SourceError, backfill, format_hits
+    from monitor.sources.http import SourceError
+    from monitor.tuning import backfill, format_hits
 
     until = args.until or eastern_today(datetime.now(UTC))
     if until < args.since:
@@ -254,7 +255,8 @@ async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _explain(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.app import App
-    from monitor.tuning import SourceError, explain, format_explanations
+    from monitor.sources.http import SourceError
+    from monitor.tuning import explain, format_explanations
 
     app = App(settings)
     try:

@@ -19,7 +19,6 @@ from monitor.core.matching import Explanation, Matcher
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
 from monitor.sources.federal_register import FederalRegisterSource, WindowTooLarge
-from monitor.sources.http import SourceError
 
 
 @dataclass(frozen=True)
@@ -147,4 +146,4 @@ def format_explanations(document: Document, explanations: list[Explanation]) -> 
     return "\n".join(lines)
 
 
-__all__ = ["SourceError", "backfill", "explain", "format_explanations", "format_hits", "month_windows"]
+__all__ = ["backfill", "explain", "format_explanations", "format_hits", "month_windows"]

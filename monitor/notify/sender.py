@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import apprise
 from apprise.result import AppriseResultStatus
@@ -99,7 +98,3 @@ class AppriseSender:
         )
         messages = [entry.message for r in result.results for entry in r.logs()]
         return classify(result.status, messages)
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).hostname or ""
