@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     retry = commands.add_parser("retry", help="send dead deliveries (or one delivery) again")
     _add_config(retry)
-    which = retry.add_mutually_exclusive_group(required=True)
-    which.add_argument("--dead", action="store_true", help="every dead delivery")
+    which = retry.add_mutually_exclusive_group()
+    which.add_argument("--dead", action="store_true", help="every dead delivery (the default)")
     which.add_argument("id", nargs="?", type=int, help="one delivery, by the id `deliveries` shows")
 
     test_notify = commands.add_parser("test-notify", help="send a realistic sample alert to one target")

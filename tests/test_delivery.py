@@ -288,6 +288,8 @@ async def test_deliveries_retry_and_test_notify_commands(fake_fr, receiver, tmp_
     assert "no deliveries in state pending" in out
     code, out, _ = await fr_monitor("retry", "--dead", "--config", str(config))
     assert code == 0 and "1 delivery queued again" in out
+    code, out, _ = await fr_monitor("retry", "--config", str(config))  # --dead is the default: none left
+    assert code == 0 and "0 deliveries queued again" in out
     code, _, err = await fr_monitor("run", "--once", "--config", str(config))
     assert code == 0, err
     assert len(receiver.received) == 1
