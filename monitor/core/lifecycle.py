@@ -10,7 +10,10 @@ Events, and the rules that decide them, in the order they are applied to each ch
    `published`, or `corrected` for the watchlists that matched the document it corrects (even when the
    correction's own text matches nothing).
 4. A meaningful change to a stored document is `updated`, with the field-by-field diff.
-5. A watchlist hears only the events it asked for (`events`, all by default).
+5. A watched page's text that changed in a way its new entries do not explain is `page_changed`; a section
+   of a watched CFR part added, amended or removed is `cfr_changed` (for watchlists with a matching `cfr`
+   filter or matching words). Bookkeeping items (an eCFR title's dates) never alert.
+6. A watchlist hears only the events it asked for (`events`, all by default).
 Every alert has a key naming its event, document and watchlist: the store keeps keys unique, so one event
 about one document reaches one watchlist once, ever, across restarts and re-polls.
 """
@@ -180,37 +183,40 @@ class Evaluator:
         full_texts: Mapping[str, str] | None = None,
         previous: Mapping[str, Document] | None = None,
     ) -> Evaluation:
-        alerts: list[Alert] = []
-        concerned_pairs: list[tuple[Document, str]] = []
+        previous = previous or {}
+        full_texts = full_texts or {}
         # The eCFR's amendment dates travel on its title items ("title-15"), polled alongside the sections.
         amended = {c.document.number: c.document.publication_date for c in changes if c.document.type in SILENT_TYPES}
+        result = Evaluation([], [])
         for change in changes:
-            if change.kind == "refreshed":
-                continue
-            if change.document.number == PAGE_REGION:
-                before = (previous or {}).get(PAGE_REGION)
-                if change.kind == "updated" and before is not None:
-                    alerts += self._page_changed(before, change.document, changes)
-                continue
-            if change.document.type in SILENT_TYPES:
-                continue
-            if change.document.source == "ecfr":
-                title = "title-" + change.document.number.split(" CFR ", 1)[0]
-                evaluation = self._cfr_changed(change, (previous or {}).get(change.document.number), amended.get(title))
-                alerts += evaluation.alerts
-                concerned_pairs += evaluation.concerned
-                continue
             document = change.document
-            concerned = self._concerned(change, memory, (full_texts or {}).get(document.number))
-            original = corrected_number(document) if change.kind == "new" else None
-            correcting = memory.matched.get(original, frozenset()) if original else frozenset()
-            for name in correcting - concerned.keys():
-                concerned[name] = Match(name, (Hit(str(original), "corrected document"),))
-            concerned_pairs += [(document, name) for name in concerned]
-            for match in concerned.values():
-                if (alert := self._event_alert(change, match, memory, correcting)) is not None:
-                    alerts.append(alert)
-        return Evaluation(alerts, concerned_pairs)
+            if change.kind == "refreshed" or document.type in SILENT_TYPES:
+                continue
+            if document.number == PAGE_REGION:
+                if change.kind == "updated" and (before := previous.get(PAGE_REGION)) is not None:
+                    result.alerts.extend(self._page_changed(before, document, changes))
+                continue
+            if document.source == "ecfr":
+                title = "title-" + document.number.split(" CFR ", 1)[0]
+                one = self._cfr_changed(change, previous.get(document.number), amended.get(title))
+            else:
+                one = self._document_change(change, memory, full_texts.get(document.number))
+            result.alerts.extend(one.alerts)
+            result.concerned.extend(one.concerned)
+        return result
+
+    def _document_change(self, change: Change, memory: Memory, full_text: str | None) -> Evaluation:
+        """A document (or page entry, feed item...) that is new or meaningfully changed."""
+        document = change.document
+        concerned = self._concerned(change, memory, full_text)
+        original = corrected_number(document) if change.kind == "new" else None
+        correcting = memory.matched.get(original, frozenset()) if original else frozenset()
+        for name in correcting - concerned.keys():
+            concerned[name] = Match(name, (Hit(str(original), "corrected document"),))
+        alerts = [
+            alert for match in concerned.values() if (alert := self._event_alert(change, match, memory, correcting))
+        ]
+        return Evaluation(alerts, [(document, name) for name in concerned])
 
     def _event_alert(self, change: Change, match: Match, memory: Memory, correcting: frozenset[str]) -> Alert | None:
         document = change.document
