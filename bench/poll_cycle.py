@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, start_service, synthetic_document  # noqa: E402
 
 SUBJECTS = [
     "Air Plan Approval; California; Feather River",
@@ -149,19 +148,7 @@ def rss_kib(pid: int) -> int:
 
 async def measure_service_rss(config: Path) -> tuple[int, int]:
     """Start the real service, let it finish its first poll, and read its resident memory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "monitor",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    proc = await start_service("run", "--config", str(config))
     await asyncio.sleep(1.0)
     at_start = rss_kib(proc.pid)
     await asyncio.sleep(4.0)

@@ -57,19 +57,9 @@ def write_config(tmp: Path, port: int, name: str) -> Path:
 
 
 async def service_rss_after_start(config: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "monitor",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    from tests.fakes import start_service
+
+    proc = await start_service("run", "--config", str(config))
     await asyncio.sleep(3.0)  # started, first poll done, idle
     rss = rss_mib(proc.pid)
     proc.terminate()

@@ -291,3 +291,26 @@ class Receiver:
     async def close(self) -> None:
         if self.server is not None:
             await self.server.close()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_service(*args: str, stdout: Any = None, stderr: Any = None, env: dict[str, str] | None = None) -> Any:
+    """`python -m monitor ARGS` as its own process, with none of this environment's MONITOR_ or test-hook
+    variables leaking into it (`env` adds the ones a test means). Returns the asyncio subprocess."""
+    import asyncio
+    import os
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "FR_MONITOR_"))}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "monitor",
+        *args,
+        cwd=ROOT,
+        env={**environment, **(env or {})},
+        stdout=asyncio.subprocess.DEVNULL if stdout is None else stdout,
+        stderr=asyncio.subprocess.DEVNULL if stderr is None else stderr,
+    )

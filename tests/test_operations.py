@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
 import socket
-import sys
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +17,7 @@ from monitor.app import App
 from monitor.core.schedule import federal_holidays, is_business_day, public_inspection_interval, staleness_limit
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.fakes import ai_diffusion_rule
+from tests.fakes import ai_diffusion_rule, start_service
 from tests.test_lifecycle import ET, at, machine_tz  # noqa: F401 - fixture
 from tests.test_process import ROOT, fr_monitor
 
@@ -176,23 +174,9 @@ async def test_reload_health_check_and_stop(fake_fr, receiver, write_config, tmp
     config = write_config(fake_fr, receiver)
     good = config.read_text().replace("port = 0", f"port = {port}")
     config.write_text(good)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     log_file = tmp_path / "service.log"
     with log_file.open("wb") as sink:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "monitor",
-            "run",
-            "--config",
-            str(config),
-            "--log-format",
-            "json",
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
+        proc = await start_service("run", "--config", str(config), "--log-format", "json", stdout=sink, stderr=sink)
         try:
             await wait_for(lambda: "fr-monitor running" in log_file.read_text())
             code, out, _ = await fr_monitor("healthcheck", "--config", str(config))

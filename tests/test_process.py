@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 from monitor.testhooks import ENV as CRASH_ENV
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule
+from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def fr_monitor(*args: str, env: dict[str, str] | None = None, limit: float = 60) -> tuple[int, str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_") and k != CRASH_ENV}
-    environment.update(env or {})
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "monitor",
-        *args,
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    """Run one fr-monitor command in its own process; its exit code, stdout and stderr."""
+    proc = await start_service(*args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), limit)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -112,19 +100,7 @@ async def test_service_delivers_and_stops_cleanly_on_sigterm(fake_fr, receiver, 
     config = write_config(fake_fr, receiver)
     assert (await fr_monitor("run", "--once", "--config", str(config)))[0] == 0
     fake_fr.add(ai_diffusion_rule())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_") and k != CRASH_ENV}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "monitor",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_service("run", "--config", str(config), stderr=asyncio.subprocess.PIPE)
     try:
         for _ in range(200):
             if receiver.received:
