@@ -117,9 +117,11 @@ class Dispatcher:
             log.info("alert delivered", extra={**context, "watchlist": watchlist} if watchlist else context)
             await self._health(first.target, None)
             return
-        for delivery in deliveries:
-            self.store.mark_failed(delivery.id, outcome.error, now, self._retry_at(delivery, outcome, now))
-        retry_at = self._retry_at(first, outcome, now)
+        # One draw of jitter per delivery: what is stored is what the log line says.
+        retry_ats = [self._retry_at(delivery, outcome, now) for delivery in deliveries]
+        for delivery, when in zip(deliveries, retry_ats, strict=True):
+            self.store.mark_failed(delivery.id, outcome.error, now, when)
+        retry_at = retry_ats[0]
         log.warning(
             "delivery failed to %s: %s; %s",
             privacy_url(url),
