@@ -19,15 +19,9 @@ from aiosmtpd.controller import Controller
 from monitor.app import App
 from monitor.settings import load_settings
 from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
+from tests.test_backbone import Clock
+from tests.test_backbone import run_once as cycle
 from tests.test_process import fr_monitor
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def free_port() -> int:
@@ -88,15 +82,6 @@ def config_with_targets(fr: FakeFederalRegister, tmp_path: Path, targets: str, e
         f"{extra}"
     )
     return path
-
-
-async def cycle(config: Path, clock: Clock | None = None) -> App:
-    app = App(load_settings(config), **({"clock": clock} if clock else {}))
-    try:
-        await app.run_once()
-    finally:
-        await app.close()
-    return app
 
 
 HOSTILE_TITLE = "Artificial Intelligence <!channel> <script>alert(1)</script> <http://evil.example|official>"
