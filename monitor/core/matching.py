@@ -5,6 +5,9 @@ Order of the rules, for one document and one watchlist:
 2. its query must be true, or one of its regexes must find something, in the watchlist's fields;
 3. the hits reported are the query terms found that count for the match (not those under a NOT) and the
    regex finds, in field order, with a snippet around the first one.
+A watchlist's fields are its `fields`, plus the full text when its `full_text` mode says so for this document
+(see monitor.core.watchlist). An acronym term (`=AI[...]`) is found on the text as written, and is not found
+at all in a document that defines the acronym only as something else (see monitor.core.acronyms).
 
 All watchlists are compiled together, once: every distinct term of every query gets a number, each query
 becomes a small function of the set of numbers found, and each term knows which watchlists use it. For a
@@ -21,6 +24,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from monitor.core.acronyms import other_meaning
 from monitor.core.query import WORD, All, Node, Not, Term, iter_terms, term_pattern
 from monitor.core.watchlist import ALL_FIELDS, Watchlist
 from monitor.models import Document, Hit, Match
@@ -94,7 +98,11 @@ class _Compiled:
     terms: frozenset[int]
     positive_terms: tuple[int, ...]
     query: Predicate | None
-    fields: frozenset[str]
+    base_fields: frozenset[str]
+    with_full_text: frozenset[str]
+
+    def fields_for(self, document: Document) -> frozenset[str]:
+        return self.with_full_text if self.watchlist.searches_full_text(document) else self.base_fields
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class Explanation:
     regex_hits: tuple[Hit, ...]
     query_true: bool | None  # None: the watchlist has no query
     match: Match | None
+    excluded: tuple[tuple[str, str], ...] = ()  # (acronym term, the other meaning the document gives it)
+    fields: tuple[str, ...] = ()  # the fields searched, full text included when it was
 
 
 class Matcher:
@@ -123,9 +133,14 @@ class Matcher:
         self._terms = list(ids)
         self._patterns = [term_pattern(t) for t in self._terms]
         # Terms are found through their first word: exactly, or (a trailing *) through its first letters.
+        # Acronyms are rare and case-sensitive: each is looked for on its own, where its letters occur as a word.
         self._by_first_word: dict[str, list[int]] = {}
         self._by_prefix: dict[str, list[int]] = {}
+        self._acronyms: list[tuple[int, str]] = []
         for term, number in ids.items():
+            if term.acronym:
+                self._acronyms.append((number, term.words[0].lower()))
+                continue
             table = self._by_prefix if term.prefix and len(term.words) == 1 else self._by_first_word
             table.setdefault(term.words[0], []).append(number)
         self._first_words = frozenset(self._by_first_word)
@@ -143,13 +158,18 @@ class Matcher:
                 tuple(dict.fromkeys(ids[t] for t, counts in pairs if counts)),
                 query,
                 frozenset(watchlist.fields),
+                frozenset((*watchlist.fields, "full_text")),
             )
             self._compiled.append(compiled)
             if watchlist.regexes or (query is not None and query(())):
                 self._always.append(index)
             for number in compiled.terms:
                 self._users.setdefault(number, []).append(index)
-        self._fields = tuple(f for f in ALL_FIELDS if any(f in w.fields for w in watchlists))
+        self._fields = tuple(
+            f
+            for f in ALL_FIELDS
+            if any(f in w.fields or (f == "full_text" and w.full_text != "never") for w in watchlists)
+        )
 
     @property
     def watchlists(self) -> list[Watchlist]:
@@ -157,7 +177,9 @@ class Matcher:
 
     def needs_full_text(self, document: Document) -> bool:
         """Whether a watchlist that searches the full text would consider this document at all."""
-        return any("full_text" in c.fields and c.watchlist.passes_filters(document) for c in self._compiled)
+        return any(
+            c.watchlist.searches_full_text(document) and c.watchlist.passes_filters(document) for c in self._compiled
+        )
 
     def _index(self, document: Document, full_text: str | None) -> list[_FieldWords]:
         texts = [(n, field_text(document, n)) for n in self._fields if n != "full_text"]
@@ -165,9 +187,13 @@ class Matcher:
             texts.append(("full_text", full_text))
         return [_FieldWords(n, t) for n, t in texts if t]
 
-    def _find_terms(self, fields: Sequence[_FieldWords]) -> dict[int, list[str]]:
-        """Term number -> the fields it was found in."""
+    def _find_terms(
+        self, fields: Sequence[_FieldWords], excluded: dict[int, str] | None = None
+    ) -> dict[int, list[str]]:
+        """Term number -> the fields it was found in. Acronyms a document defines otherwise go to `excluded`."""
         found: dict[int, list[str]] = {}
+        if self._acronyms:
+            self._find_acronyms(fields, found, excluded)
         terms = self._terms
         by_first_word, by_prefix = self._by_first_word, self._by_prefix
         for fw in fields:
@@ -188,11 +214,31 @@ class Matcher:
                 found.setdefault(number, []).append(fw.name)
         return found
 
-    def _present(self, compiled: _Compiled, found: dict[int, list[str]], indexed: frozenset[str]) -> Collection[int]:
+    def _find_acronyms(
+        self, fields: Sequence[_FieldWords], found: dict[int, list[str]], excluded: dict[int, str] | None
+    ) -> None:
+        for number, lowered in self._acronyms:
+            term = self._terms[number]
+            names = [
+                fw.name
+                for fw in fields
+                if (lowered in fw.unique or lowered + "s" in fw.unique)
+                and self._patterns[number].search(fw.text) is not None
+            ]
+            if not names:
+                continue
+            if term.meanings and (other := other_meaning((fw.text for fw in fields), term.words[0], term.meanings)):
+                if excluded is not None:
+                    excluded[number] = other
+                continue
+            found[number] = names
+
+    @staticmethod
+    def _present(own: frozenset[str], found: dict[int, list[str]], indexed: frozenset[str]) -> Collection[int]:
         """The terms found in this watchlist's own fields."""
-        if indexed <= compiled.fields:
+        if indexed <= own:
             return found.keys()
-        return {n for n, names in found.items() if any(f in compiled.fields for f in names)}
+        return {n for n, names in found.items() if any(f in own for f in names)}
 
     def match(self, document: Document, full_text: str | None = None) -> list[Match]:
         fields = self._index(document, full_text)
@@ -206,25 +252,28 @@ class Matcher:
             compiled = self._compiled[index]
             if not compiled.watchlist.passes_filters(document):
                 continue
-            present = self._present(compiled, found, indexed)
+            own = compiled.base_fields if compiled.watchlist.full_text == "never" else compiled.fields_for(document)
+            present = self._present(own, found, indexed)
             query_true = compiled.query is not None and compiled.query(present)
-            regex_hits = self._regex_hits(compiled, fields)
+            regex_hits = self._regex_hits(compiled, own, fields)
             if query_true or regex_hits:
-                matches.append(self._build_match(compiled, fields, found, query_true, regex_hits))
+                matches.append(self._build_match(compiled, own, fields, found, query_true, regex_hits))
         return matches
 
     def explain(self, document: Document, full_text: str | None = None) -> list[Explanation]:
         fields = self._index(document, full_text)
-        found = self._find_terms(fields)
+        excluded: dict[int, str] = {}
+        found = self._find_terms(fields, excluded)
         indexed = frozenset(fw.name for fw in fields)
         explanations = []
         for compiled in self._compiled:
             failure = compiled.watchlist.filter_failure(document)
-            present = self._present(compiled, found, indexed)
+            own = compiled.fields_for(document)
+            present = self._present(own, found, indexed)
             query_true = compiled.query(present) if compiled.query is not None else None
-            regex_hits = self._regex_hits(compiled, fields)
+            regex_hits = self._regex_hits(compiled, own, fields)
             matched = failure is None and (bool(query_true) or bool(regex_hits))
-            where = {n: tuple(f for f in found.get(n, ()) if f in compiled.fields) for n in compiled.terms}
+            where = {n: tuple(f for f in found.get(n, ()) if f in own) for n in compiled.terms}
             ordered = sorted(compiled.terms, key=lambda n: self._terms[n].text)
             explanations.append(
                 Explanation(
@@ -235,40 +284,47 @@ class Matcher:
                     missing=tuple(self._terms[n].text for n in ordered if not where[n]),
                     regex_hits=regex_hits,
                     query_true=query_true,
-                    match=self._build_match(compiled, fields, found, bool(query_true), regex_hits) if matched else None,
+                    match=(
+                        self._build_match(compiled, own, fields, found, bool(query_true), regex_hits)
+                        if matched
+                        else None
+                    ),
+                    excluded=tuple((self._terms[n].text, excluded[n]) for n in ordered if n in excluded),
+                    fields=tuple(f for f in ALL_FIELDS if f in own),
                 )
             )
         return explanations
 
     @staticmethod
-    def _regex_hits(compiled: _Compiled, fields: Sequence[_FieldWords]) -> tuple[Hit, ...]:
+    def _regex_hits(compiled: _Compiled, own: frozenset[str], fields: Sequence[_FieldWords]) -> tuple[Hit, ...]:
         return tuple(
             Hit(f"/{p.pattern}/", fw.name)
             for p in compiled.watchlist.regexes
             for fw in fields
-            if fw.name in compiled.fields and p.search(fw.text)
+            if fw.name in own and p.search(fw.text)
         )
 
     def _build_match(
         self,
         compiled: _Compiled,
+        own: frozenset[str],
         fields: Sequence[_FieldWords],
         found: dict[int, list[str]],
         query_true: bool,
         regex_hits: tuple[Hit, ...],
     ) -> Match:
-        own = [fw for fw in fields if fw.name in compiled.fields]
+        searched = [fw for fw in fields if fw.name in own]
         term_hits: list[Hit] = []
         patterns: dict[str, list[re.Pattern[str]]] = {}
         if query_true:
             for number in compiled.positive_terms:
                 for name in found.get(number, ()):
-                    if name in compiled.fields:
+                    if name in own:
                         term_hits.append(Hit(self._terms[number].text, name))
                         patterns.setdefault(name, []).append(self._patterns[number])
-        for fw in own:
+        for fw in searched:
             patterns.setdefault(fw.name, []).extend(compiled.watchlist.regexes)
-        return Match(compiled.watchlist.name, (*term_hits, *regex_hits), build_snippet(own, patterns))
+        return Match(compiled.watchlist.name, (*term_hits, *regex_hits), build_snippet(searched, patterns))
 
 
 def _excerpt(text: str, start: int, end: int) -> str:

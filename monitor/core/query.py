@@ -8,9 +8,17 @@
     comput*                        prefix wildcard: computing, computers...
     AI-related                     hyphenated words are a phrase: "AI related"
 
+Our extension, for acronyms (federalregister.gov has no such syntax):
+
+    =AI                            the acronym as written: capitals, a token of its own; not "Ai", "HPAI" or
+                                   the AI of "AI/AN"
+    =AI[artificial intelligence]   ...and not in a document that defines AI only as something else, such as
+                                   "Aleutian Islands (AI)" or "AI (avian influenza)"; several meanings: [a|b]
+
 Matching is case-insensitive and on word boundaries: `AI` never matches inside `said`. Text is cut into
 words (runs of letters and digits); a term is a sequence of such words, so punctuation and hyphens between
-words never matter.
+words never matter. An acronym term is the exception: it is matched on the text as written
+(see monitor.core.acronyms).
 
 Precedence, loosest first: `|`, then implicit AND, then `-`/`!`. A query is parsed once, at load; every
 error names its position (1-based column) so a user can find it.
@@ -23,6 +31,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W_]+")
+
+
+def mention_pattern(acronym: str) -> re.Pattern[str]:
+    """The acronym as written, a token of its own (a plural `s` allowed); a slash joins acronyms into another
+    one ("AI/AN" is American Indian/Alaska Native), so a slash on either side makes it no mention."""
+    return re.compile(rf"(?<![^\W_]|/){re.escape(acronym)}s?(?![^\W_]|/[^\W_])")
 
 
 def split_words(text: str) -> list[str]:
@@ -39,13 +53,21 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A word or phrase; `prefix` lets its last word be the start of a longer word."""
+    """A word or phrase; `prefix` lets its last word be the start of a longer word.
+
+    An acronym term (`=AI`) keeps its one word as written and is matched case-sensitively; `meanings` are
+    the expansions (as words) under which a document's own definition of it still counts."""
 
     words: tuple[str, ...]
     prefix: bool = False
+    acronym: bool = False
+    meanings: tuple[tuple[str, ...], ...] = ()
 
     @property
     def text(self) -> str:
+        if self.acronym:
+            shown = "|".join(" ".join(m) for m in self.meanings)
+            return f"={self.words[0]}" + (f"[{shown}]" if shown else "")
         shown = " ".join(self.words) + ("*" if self.prefix else "")
         return f'"{shown}"' if len(self.words) > 1 else shown
 
@@ -72,7 +94,7 @@ _SPECIAL = set('()|"')
 
 @dataclass(frozen=True, slots=True)
 class _Token:
-    kind: str  # "word", "phrase", "or", "not", "open", "close"
+    kind: str  # "word", "phrase", "acronym", "or", "not", "open", "close"
     value: str
     position: int  # 1-based column, for error messages
 
@@ -96,6 +118,17 @@ def _tokenize(query: str) -> Iterator[_Token]:
             # A leading - or ! negates what follows; inside a word (AI-related) it is a hyphen.
             yield _Token("not", ch, i + 1)
             i += 1
+        elif ch == "=":
+            start = i
+            i += 1
+            while i < n and not query[i].isspace() and query[i] not in _SPECIAL and query[i] != "[":
+                i += 1
+            if i < n and query[i] == "[":
+                end = query.find("]", i)
+                if end < 0:
+                    raise QueryError("unbalanced bracket", i + 1)
+                i = end + 1
+            yield _Token("acronym", query[start + 1 : i], start + 1)
         elif ch == '"':
             end = query.find('"', i + 1)
             if end < 0:
@@ -117,6 +150,26 @@ def _make_term(raw: str, position: int) -> Term:
     if "*" in raw.rstrip().rstrip("*"):
         raise QueryError("'*' is only allowed at the end of a word", position)
     return Term(words, prefix)
+
+
+_ACRONYM = re.compile(r"^[A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
+
+
+def _make_acronym(raw: str, position: int) -> Term:
+    """`AI` or `AI[artificial intelligence|augmented intelligence]` (the text after the `=`)."""
+    acronym, _, rest = raw.partition("[")
+    if not acronym:
+        raise QueryError("'=' needs an acronym right after it, like =AI", position)
+    if not _ACRONYM.match(acronym):
+        raise QueryError(f"acronym {acronym!r} needs a capital letter and only letters, digits or '&'", position)
+    meanings: list[tuple[str, ...]] = []
+    if rest:
+        for meaning in rest.removesuffix("]").split("|"):
+            words = tuple(split_words(meaning))
+            if not words:
+                raise QueryError(f"acronym {acronym!r} has an empty meaning in [...]", position)
+            meanings.append(words)
+    return Term((acronym,), acronym=True, meanings=tuple(meanings))
 
 
 class _Parser:
@@ -177,6 +230,8 @@ class _Parser:
             return node
         if token.kind in ("word", "phrase"):
             return _make_term(token.value, token.position)
+        if token.kind == "acronym":
+            return _make_acronym(token.value, token.position)
         raise QueryError(f"unexpected {token.value!r}", token.position)
 
 
@@ -208,6 +263,8 @@ def evaluate(node: Node, present: Callable[[Term], bool]) -> bool:
 
 def term_pattern(term: Term) -> re.Pattern[str]:
     """A regex that finds `term` in original text, for snippets: words separated by any non-word run."""
+    if term.acronym:
+        return mention_pattern(term.words[0])
     parts = [re.escape(w) for w in term.words]
     tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
     return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(parts) + tail, re.IGNORECASE)

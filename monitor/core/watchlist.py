@@ -8,7 +8,12 @@ Filters come first and all must pass; an empty filter passes everything:
     rins         regulation identifier numbers, any of them
     dockets      docket ids, any of them
     significant  true: only significant documents; false: only the others
-Then the text: the query is true, or one of the regexes finds something, in the watchlist's `fields`.
+Then the text: the query is true, or one of the regexes finds something, in the watchlist's `fields`, and in
+the document's full text when `full_text` says so:
+    never             the full text is not searched (unless `fields` names `full_text`: then always)
+    without_abstract  searched only for documents that come with no abstract (presidential documents above all:
+                      the API summarises none of them, so their text is all there is to go on)
+    always            searched for every document
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from monitor.core.query import Node, parse_query
 from monitor.models import DOCUMENT_TYPES, Document
 
 DEFAULT_FIELDS = ("title", "abstract", "action", "agencies")
 ALL_FIELDS = (*DEFAULT_FIELDS, "full_text")
+FullTextMode = Literal["never", "without_abstract", "always"]
+FULL_TEXT_MODES: tuple[FullTextMode, ...] = ("never", "without_abstract", "always")
 
 _CFR_SPEC = re.compile(r"^\s*(\d+)\s*:\s*(\d+)(?:\s*-\s*(\d+))?\s*$")
 _CFR_REF = re.compile(r"^(\d+) CFR (\d+)")
@@ -64,6 +72,7 @@ class Watchlist:
     query: Node | None
     regexes: tuple[re.Pattern[str], ...] = ()
     fields: tuple[str, ...] = DEFAULT_FIELDS
+    full_text: FullTextMode = "never"
     agencies: frozenset[str] = frozenset()
     types: frozenset[str] = frozenset()
     cfr: tuple[CfrRange, ...] = ()
@@ -84,6 +93,7 @@ class Watchlist:
         *,
         regex: Iterable[str] = (),
         fields: Iterable[str] = DEFAULT_FIELDS,
+        full_text: FullTextMode = "never",
         agencies: Iterable[str] = (),
         types: Iterable[str] = (),
         cfr: Iterable[str] = (),
@@ -116,6 +126,11 @@ class Watchlist:
         unknown = [f for f in fields if f not in ALL_FIELDS]
         if unknown or not fields:
             raise WatchlistError(f"watchlist {name!r}: fields must be among {', '.join(ALL_FIELDS)}")
+        if full_text not in FULL_TEXT_MODES:
+            raise WatchlistError(f"watchlist {name!r}: full_text must be one of {', '.join(FULL_TEXT_MODES)}")
+        if "full_text" in fields:  # the older way of saying "always"
+            full_text = "always"
+            fields = tuple(f for f in fields if f != "full_text")
         try:
             ranges = tuple(CfrRange.parse(spec) for spec in cfr)
         except ValueError as exc:
@@ -125,6 +140,7 @@ class Watchlist:
             query=node,
             regexes=tuple(patterns),
             fields=fields,
+            full_text=full_text,
             agencies=frozenset(a.lower() for a in agencies),
             types=frozenset(DOCUMENT_TYPES.get(t.upper(), t) for t in types),
             cfr=ranges,
@@ -160,6 +176,12 @@ class Watchlist:
         if self.significant is not None and document.significant != self.significant:
             return "significant" if document.significant else "not significant"
         return None
+
+    def searches_full_text(self, document: Document) -> bool:
+        """Whether this watchlist reads the document's full text (filters aside)."""
+        if self.full_text == "without_abstract":
+            return not document.abstract.strip()
+        return self.full_text == "always"
 
     def passes_filters(self, document: Document) -> bool:
         return self.filter_failure(document) is None
