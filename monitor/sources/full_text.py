@@ -1,7 +1,7 @@
 """Full text of Federal Register documents, for watchlists that search `full_text`.
 
 Fetched once per document (then read from the store), only from the Federal Register's own site re-based onto
-the configured base URL, at most one request a second (the maintainers' limit for full-text downloads), and
+the configured base URL, at `full_text_requests_per_second` (1 by default: the maintainers' limit), and
 cut at a size cap: a huge document is matched on its first part rather than filling memory.
 """
 
@@ -19,7 +19,6 @@ from monitor.store.store import Store
 log = logging.getLogger("monitor.full_text")
 
 RATE_KEY = "federal_register_full_text"
-FULL_TEXT_RATE = 1.0  # requests per second
 TRUSTED_HOST = "www.federalregister.gov"
 
 
