@@ -11,10 +11,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.logs import setup_logging
 from monitor.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from monitor.tuning import Progress
 
 EXIT_CONFIG = 2
 
@@ -43,7 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_log_format(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the service (poll, match, alert)")
+    run = commands.add_parser(
+        "run",
+        help="run the service (poll, match, alert)",
+        description="Run the service until SIGTERM or SIGINT, or with --once poll every enabled source once.",
+        epilog=(
+            "exit codes with --once: 0 when every enabled source polled and due deliveries were attempted, "
+            "1 when a source failed (each named on stderr), 2 on a configuration error"
+        ),
+    )
     _add_config(run)
     _add_log_format(run)
     run.add_argument("--once", action="store_true", help="poll every enabled source once, send what is due, exit")
@@ -242,15 +254,23 @@ async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
         print("fr-monitor: --until is before --since", file=sys.stderr)
         return EXIT_CONFIG
     app = App(settings)
+    # Progress goes to stderr, and only for a person watching: a script reading stdout gets the hits alone.
+    progress = _show_progress if sys.stderr.isatty() else None
     try:
-        hits = await backfill(app, args.since, until, args.watchlist, args.send)
+        hits = await backfill(app, args.since, until, args.watchlist, args.send, progress)
     except SourceError as exc:
         print(f"fr-monitor: backfill failed: {exc}", file=sys.stderr)
         return 1
     finally:
         await app.close()
+        if progress is not None:
+            print(file=sys.stderr)
     print(format_hits(hits, args.json))
     return 0
+
+
+def _show_progress(progress: Progress) -> None:
+    print(f"\r{progress.line()}", end="", file=sys.stderr, flush=True)
 
 
 async def _explain(settings: Settings, args: argparse.Namespace) -> int:
@@ -260,13 +280,13 @@ async def _explain(settings: Settings, args: argparse.Namespace) -> int:
 
     app = App(settings)
     try:
-        document, explanations = await explain(app, args.document_number, args.watchlist)
+        evidence, explanations = await explain(app, args.document_number, args.watchlist)
     except SourceError as exc:
         print(f"fr-monitor: cannot explain {args.document_number}: {exc}", file=sys.stderr)
         return 1
     finally:
         await app.close()
-    print(format_explanations(document, explanations))
+    print(format_explanations(evidence, explanations))
     return 0
 
 

@@ -3,17 +3,22 @@
 Backfill walks the Federal Register a calendar month at a time: a month of documents (about 2,500) stays far
 below the API's 10,000-result cap, so a year takes a few dozen requests. A window that still reaches the cap is
 split in half until it fits.
+
+Backfill reads what the live service reads: a watchlist that searches the full text of some documents (the
+built-in one does, for documents without an abstract) gets those texts fetched, once each at the polite rate,
+and cached for the service; so a backfill and the service agree on what alerts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from monitor.app import App
+from monitor.core.clock import format_eastern_time
 from monitor.core.lifecycle import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.models import Alert, Document, Match
@@ -50,31 +55,69 @@ def month_windows(since: date, until: date) -> Iterator[tuple[date, date]]:
         end = start - timedelta(days=1)
 
 
-async def fetch_history(source: FederalRegisterSource, since: date, until: date) -> list[Document]:
-    documents: list[Document] = []
+@dataclass(frozen=True)
+class Progress:
+    """How far a backfill is, for a person watching it run."""
+
+    windows_done: int
+    windows_total: int
+    documents: int
+    full_texts: int
+    hits: int
+
+    def line(self) -> str:
+        return (
+            f"backfill: {self.windows_done}/{self.windows_total} windows, {self.documents} documents scanned, "
+            f"{self.full_texts} full texts read, {self.hits} hits"
+        )
+
+
+async def fetch_windows(
+    source: FederalRegisterSource, since: date, until: date
+) -> AsyncIterator[tuple[list[Document], int]]:
+    """The documents of since..until, a window at a time, each with how many windows are left (a window the
+    API would cap is split in half)."""
     pending = list(month_windows(since, until))
     while pending:
         start, end = pending.pop(0)
         try:
-            documents += await source.fetch_window(start, end)
+            yield await source.fetch_window(start, end), len(pending)
         except WindowTooLarge:
             if start == end:
                 raise
             middle = start + (end - start) // 2
             pending[:0] = [(middle + timedelta(days=1), end), (start, middle)]
-    return documents
 
 
-async def backfill(app: App, since: date, until: date, watchlist: str | None, send: bool) -> list[BackfillHit]:
+async def fetch_history(source: FederalRegisterSource, since: date, until: date) -> list[Document]:
+    return [document async for window, _ in fetch_windows(source, since, until) for document in window]
+
+
+async def backfill(
+    app: App,
+    since: date,
+    until: date,
+    watchlist: str | None,
+    send: bool,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> list[BackfillHit]:
     source = FederalRegisterSource(app.settings.federal_register, app.http)
     matcher = app.evaluator.matcher
     if watchlist is not None:
         matcher = Matcher([w for w in matcher.watchlists if w.name == watchlist])
-    hits = [
-        BackfillHit(document, match)
-        for document in await fetch_history(source, since, until)
-        for match in matcher.match(document, app.store.load_full_text(document.number))
-    ]
+    hits: list[BackfillHit] = []
+    scanned = texts = done = 0
+    async for window, left in fetch_windows(source, since, until):
+        for document in window:
+            full_text = None
+            if matcher.needs_full_text(document):
+                full_text = await app.full_text.load(document)
+                texts += full_text is not None
+            hits += [BackfillHit(document, match) for match in matcher.match(document, full_text)]
+        scanned += len(window)
+        done += 1
+        if on_progress is not None:
+            on_progress(Progress(done, done + left, scanned, texts, len(hits)))
     if send:
         watchlists = {w.name: w for w in matcher.watchlists}
         alerts = [
@@ -106,37 +149,68 @@ def format_hits(hits: list[BackfillHit], as_json: bool) -> str:
     return "\n".join(lines)
 
 
-async def load_document(app: App, number: str) -> Document:
-    """The stored snapshot if the monitor has seen it, else the document fetched from the API."""
-    for source in ("federal_register", "public_inspection"):
+@dataclass(frozen=True)
+class Evidence:
+    """The version of a document an explanation evaluated, and where it came from."""
+
+    document: Document
+    origin: str
+
+
+async def load_document(app: App, number: str) -> Evidence:
+    """What the alerts evaluated: the stored Federal Register snapshot when there is one; else the stored public
+    inspection snapshot (what a public_inspection alert evaluated); else the document fetched from the API now."""
+    for source, label in (
+        ("federal_register", "the stored Federal Register snapshot"),
+        ("public_inspection", "the stored public inspection snapshot"),
+    ):
         if (stored := app.store.load_snapshot(source, number)) is not None:
-            return stored
-    return await FederalRegisterSource(app.settings.federal_register, app.http).fetch_one(number)
+            changed_at = app.store.load_snapshot_changed_at(source, number)
+            when = f", unchanged since {format_eastern_time(changed_at)}" if changed_at is not None else ""
+            note = (
+                ""
+                if stored.abstract.strip() or source != "public_inspection"
+                else ("; public inspection documents have no abstract, so the published document may match differently")
+            )
+            return Evidence(stored, f"{label}{when}{note}")
+    document = await FederalRegisterSource(app.settings.federal_register, app.http).fetch_one(number)
+    return Evidence(document, "fetched from the documents API now (the monitor has stored no version of it)")
 
 
-async def explain(app: App, number: str, watchlist: str | None) -> tuple[Document, list[Explanation]]:
-    document = await load_document(app, number)
+async def explain(app: App, number: str, watchlist: str | None) -> tuple[Evidence, list[Explanation]]:
+    evidence = await load_document(app, number)
+    document = evidence.document
     full_text = None
     if app.evaluator.matcher.needs_full_text(document):
         full_text = await app.full_text.load(document)
     explanations = app.evaluator.matcher.explain(document, full_text)
     if watchlist is not None:
         explanations = [e for e in explanations if e.watchlist == watchlist]
-    return document, explanations
+    return evidence, explanations
 
 
-def format_explanations(document: Document, explanations: list[Explanation]) -> str:
+def format_explanations(evidence: Evidence, explanations: list[Explanation]) -> str:
+    document = evidence.document
     agencies = "; ".join(document.agency_names) or "no agency"
-    lines = [f"{document.number}  {document.title}", f"  {document.type or 'unknown type'} · {agencies}"]
+    lines = [
+        f"{document.number}  {document.title}",
+        f"  {document.type or 'unknown type'} · {agencies}",
+        f"  evaluated: {evidence.origin}",
+    ]
     for e in explanations:
         lines.append("")
         lines.append(f"{e.watchlist}: {'MATCHES' if e.matched else 'no match'}")
         if e.filter_failure:
             lines.append(f"  filtered out: {e.filter_failure}")
+        elif "full_text" in e.fields:
+            why = " (the document has no abstract)" if not document.abstract.strip() else ""
+            lines.append(f"  searched: {', '.join(e.fields)}{why}")
         if e.found:
             lines.append("  found: " + "; ".join(f"{term} in {', '.join(fields)}" for term, fields in e.found))
         if e.missing:
             lines.append("  not found: " + ", ".join(e.missing))
+        for term, meaning in e.excluded:
+            lines.append(f"  not counted: {term}: the document defines it as {meaning!r}")
         if e.regex_hits:
             lines.append("  regex: " + "; ".join(f"{h.term} in {h.field}" for h in e.regex_hits))
         if e.query_true is not None and not e.filter_failure:

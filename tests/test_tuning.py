@@ -121,10 +121,11 @@ types = ["NOTICE"]
     config = write_config(fake_fr, receiver, extra=extra)
     app = App(load_settings(config))
     try:
-        document, explanations = await explain(app, "2025-00636", None)
+        evidence, explanations = await explain(app, "2025-00636", None)
     finally:
         await app.close()
-    text = format_explanations(document, explanations)
+    text = format_explanations(evidence, explanations)
+    assert "evaluated: fetched from the documents API now" in text
     assert "ai: MATCHES" in text
     assert '"artificial intelligence" in title, abstract' in text
     assert '"model weights" in abstract' in text
@@ -137,3 +138,32 @@ types = ["NOTICE"]
     assert "ai: MATCHES" in out and "notices-only" not in out
     code, _, err = await fr_monitor("explain", "2099-99999", "--config", str(config))
     assert code == 1 and "Record Not Found" in err
+
+
+async def test_explain_evaluates_what_the_alerts_evaluated(fake_fr, receiver, write_config):
+    """The published snapshot when there is one; the public inspection one (and a warning that it has no
+    abstract) when that is all the monitor has seen."""
+    from tests.fakes import pi_document
+
+    config = write_config(fake_fr, receiver, extra="[public_inspection]\nenabled = true\n")
+    fake_fr.documents = [ai_diffusion_rule()]
+    fake_fr.pi_documents = [
+        pi_document(
+            "2025-00636",
+            "Framework for Artificial Intelligence Diffusion",
+            "2025-01-13T08:45:00.000-05:00",
+            "2025-01-15",
+        ),
+        pi_document("2026-40001", "Controls on Model Weights", "2026-11-25T08:45:00.000-05:00", "2026-11-27"),
+    ]
+    app = App(load_settings(config))
+    try:
+        await app.run_once()
+        published = format_explanations(*await explain(app, "2025-00636", "ai"))
+        filed = format_explanations(*await explain(app, "2026-40001", "ai"))
+    finally:
+        await app.close()
+    assert "evaluated: the stored Federal Register snapshot, unchanged since " in published
+    assert '"model weights" in abstract' in published
+    assert "evaluated: the stored public inspection snapshot" in filed
+    assert "public inspection documents have no abstract" in filed

@@ -19,3 +19,8 @@ def lookback_window(now: datetime, days: int) -> tuple[date, date]:
     """The publication dates to ask for: the last `days` Eastern days, today included."""
     today = eastern_today(now)
     return today - timedelta(days=max(days, 1) - 1), today
+
+
+def format_eastern_time(timestamp: float) -> str:
+    """A Unix time as people here read it: "2025-01-15 09:00 ET"."""
+    return datetime.fromtimestamp(timestamp, EASTERN).strftime("%Y-%m-%d %H:%M ET")

@@ -157,6 +157,11 @@ class Store:
     def load_snapshot(self, source: str, number: str) -> Document | None:
         return self.load_snapshots(source, [number]).get(number)
 
+    def load_snapshot_changed_at(self, source: str, number: str) -> float | None:
+        """When the stored snapshot last changed (it is the latest fetch's content since then)."""
+        rows = self._snapshot_rows("changed_at", source, [number])
+        return float(rows[0]["changed_at"]) if rows else None
+
     # -- one poll, one transaction -----------------------------------------------------------------------
 
     def save_poll(
