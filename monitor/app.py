@@ -7,8 +7,10 @@ import contextlib
 import logging
 import random
 import signal
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -20,8 +22,8 @@ from monitor.notify.sender import AppriseSender
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import ConfigError, Settings, load_settings
 from monitor.sources.federal_register import FederalRegisterSource
-from monitor.sources.full_text import FULL_TEXT_RATE, FullTextFetcher
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
+from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
@@ -34,6 +36,19 @@ log = logging.getLogger("monitor.app")
 STOP_GRACE_SECONDS = 7.0
 REMINDER_CHECK_SECONDS = 60.0
 RETENTION_SECONDS = 3600.0
+# A long-lived loop that failed this many times in a row makes /readyz say so.
+LOOP_FAILURES_NOT_READY = 3
+# A dispatcher that died on an unexpected error is started again after this (doubling, up to the max).
+LOOP_RESTART_BASE = 1.0
+LOOP_RESTART_MAX = 300.0
+
+
+@dataclass
+class LoopHealth:
+    """How one long-lived loop is doing: unexpected errors in a row, and the latest."""
+
+    failures: int = 0
+    last_error: str = ""
 
 
 def build_matcher(settings: Settings) -> Matcher:
@@ -47,6 +62,7 @@ class App:
         self.store = Store.open(settings.data_dir)
         self.started_at = clock()
         self.heartbeat = time.monotonic()
+        self.loops: dict[str, LoopHealth] = {}
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
@@ -54,7 +70,10 @@ class App:
             timeout=settings.http.timeout,
             max_response_bytes=settings.http.max_response_bytes,
             spacing=HostSpacing(
-                {fr_host: settings.federal_register.requests_per_second, FULL_TEXT_RATE_KEY: FULL_TEXT_RATE}
+                {
+                    fr_host: settings.federal_register.requests_per_second,
+                    FULL_TEXT_RATE_KEY: settings.federal_register.full_text_requests_per_second,
+                }
             ),
         )
         self.sources: list[Source] = []
@@ -115,8 +134,37 @@ class App:
         await self.http.close()
         self.store.close()
 
+    def _loop_failed(self, loop: str, exc: BaseException, **context: str) -> None:
+        """An unexpected error in a long-lived loop: logged with its traceback, counted, and remembered for
+        /readyz. The loop itself goes on."""
+        health = self.loops.setdefault(loop, LoopHealth())
+        health.failures += 1
+        health.last_error = f"{type(exc).__name__}: {exc}"
+        self.metrics.loop_errors.labels(loop).inc()
+        log.error("unexpected error in %s (%d in a row)", loop, health.failures, exc_info=exc, extra=context)
+
+    def _loop_ok(self, loop: str) -> None:
+        if (health := self.loops.get(loop)) is not None:
+            health.failures = 0
+
+    def failing_loops(self) -> list[str]:
+        return [
+            f"{loop}: {health.failures} unexpected errors in a row, the latest {health.last_error}"
+            for loop, health in sorted(self.loops.items())
+            if health.failures >= LOOP_FAILURES_NOT_READY
+        ]
+
     async def poll(self, source: Source) -> PollOutcome:
-        outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
+        loop = f"poll:{source.name}"
+        try:
+            outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
+        except Exception as exc:  # a bug, not an upstream error: the poll failed, the schedule goes on
+            self._loop_failed(loop, exc, source=source.name)
+            error = f"{source.name}: unexpected error: {type(exc).__name__}: {exc}"
+            self.store.save_source_failure(source.name, error, self.clock())
+            outcome = PollOutcome(source.name, False, error=error, reason="internal_error")
+        else:
+            self._loop_ok(loop)
         self._count(outcome)
         if not outcome.ok:
             await self._tell_ops_if_stuck(source, outcome)
@@ -170,9 +218,14 @@ class App:
         await self.dispatcher.dispatch_due()
         return outcomes
 
-    async def _every(self, seconds: float, job: Callable[[], object], stop: asyncio.Event) -> None:
+    async def _every(self, seconds: float, name: str, job: Callable[[], object], stop: asyncio.Event) -> None:
         while not stop.is_set():
-            job()
+            try:
+                job()
+            except Exception as exc:  # logged and counted; the next round runs as planned
+                self._loop_failed(name, exc)
+            else:
+                self._loop_ok(name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
 
@@ -198,10 +251,13 @@ class App:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         tasks = [asyncio.create_task(self._poll_forever(s, stop), name=s.name) for s in self.sources]
-        tasks.append(asyncio.create_task(self._every(REMINDER_CHECK_SECONDS, self.remind, stop), name="reminders"))
-        tasks.append(asyncio.create_task(self._every(RETENTION_SECONDS, self.prune, stop), name="retention"))
-        tasks.append(asyncio.create_task(self._every(1.0, self._beat, stop), name="heartbeat"))
-        dispatcher = asyncio.create_task(self.dispatcher.run(stop), name="dispatcher")
+        jobs: list[tuple[float, str, Callable[[], object]]] = [
+            (REMINDER_CHECK_SECONDS, "reminders", self.remind),
+            (RETENTION_SECONDS, "retention", self.prune),
+            (1.0, "heartbeat", self._beat),
+        ]
+        tasks += [asyncio.create_task(self._every(s, n, job, stop), name=n) for s, n, job in jobs]
+        dispatcher = asyncio.create_task(self._dispatch_forever(stop), name="dispatcher")
         await stop.wait()
         log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
         for task in tasks:
@@ -211,6 +267,21 @@ class App:
             await asyncio.wait_for(dispatcher, timeout=STOP_GRACE_SECONDS)
         except TimeoutError:
             log.warning("deliveries still in flight at stop are left pending and will be sent after restart")
+
+    async def _dispatch_forever(self, stop: asyncio.Event) -> None:
+        """The dispatcher, started again (after a growing pause) whenever an unexpected error ends it: alerts
+        must never queue up unsent behind a dead loop."""
+        while not stop.is_set():
+            try:
+                await self.dispatcher.run(stop)
+            except Exception as exc:
+                self._loop_failed("dispatcher", exc)
+                failures = self.loops["dispatcher"].failures
+                pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** (failures - 1))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+            else:
+                self._loop_ok("dispatcher")
 
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
@@ -225,10 +296,13 @@ async def run_service(settings: Settings, once: bool, config_path: str | None = 
     if once:
         app = App(settings)
         try:
-            await app.run_once()
+            outcomes = await app.run_once()
         finally:
             await app.close()
-        return 0
+        failed = [o for o in outcomes if not o.ok]
+        for outcome in failed:
+            print(f"fr-monitor: source {outcome.source} failed: {outcome.error}", file=sys.stderr)
+        return 1 if failed else 0
     loop = asyncio.get_running_loop()
     terminate = asyncio.Event()
     reload = asyncio.Event()

@@ -48,6 +48,12 @@ class Metrics:
             "frmonitor_documents_seen", "Documents returned by polls", ["source"], registry=self.registry
         )
         self.alerts = Counter("frmonitor_alerts", "Alerts queued by event", ["event"], registry=self.registry)
+        self.loop_errors = Counter(
+            "frmonitor_loop_errors",
+            "Unexpected errors caught in a long-lived loop (a poll, the dispatcher, reminders, retention)",
+            ["loop"],
+            registry=self.registry,
+        )
         self.delivery_latency = Histogram(
             "frmonitor_delivery_latency_seconds",
             "From an alert being queued to its delivery being accepted",

@@ -1,9 +1,9 @@
 """The service's HTTP endpoints, for orchestrators and Prometheus. GET only; no secrets, no configuration.
 
 /healthz   200 while the event loop is alive (its heartbeat is recent), else 503
-/readyz    200 when the database takes writes and every enabled source's last success is recent enough
-           (three of its current intervals: quiet nights, weekends and holidays are not outages), else 503
-           with the reasons
+/readyz    200 when the database takes writes, every enabled source's last success is recent enough
+           (three of its current intervals: quiet nights, weekends and holidays are not outages) and no
+           long-lived loop keeps failing, else 503 with the reasons
 /metrics   Prometheus text format
 """
 
@@ -51,6 +51,7 @@ def build_web_app(app: App, heartbeat: Callable[[], float]) -> web.Application:
                     problems.append(f"{source.name}: no successful poll yet")
             elif now - last > limit:
                 problems.append(f"{source.name}: last success {now - last:.0f}s ago (limit {limit:.0f}s)")
+        problems += app.failing_loops()
         body = {"status": "ready" if not problems else "not ready", "problems": problems}
         return web.Response(text=json.dumps(body), status=200 if not problems else 503, content_type="application/json")
 

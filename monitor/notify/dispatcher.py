@@ -14,6 +14,7 @@ The `ops` target, when configured, hears once when a target starts failing and o
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -80,8 +81,33 @@ class Dispatcher:
             self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
             log.warning("delivery dead: target no longer configured", extra={"target": delivery.target})
             return
-        message = render_alert(alert, channel_of(url), delivery.alert_id)
+        try:
+            message = render_alert(alert, channel_of(url), delivery.alert_id)
+        except Exception as exc:  # one alert that cannot be rendered must not hold up the others
+            self._unrenderable([delivery], exc)
+            return
         await self._send([delivery], url, message, alert.watchlist)
+
+    def _renders(self, delivery: Delivery, render: Callable[[], object]) -> bool:
+        try:
+            render()
+        except Exception as exc:
+            self._unrenderable([delivery], exc)
+            return False
+        return True
+
+    def _unrenderable(self, deliveries: Sequence[Delivery], exc: Exception) -> None:
+        """Dead at once: rendering is pure, so a retry would fail the same way. Kept, visible, retryable by hand
+        after an upgrade (`fr-monitor retry ID`)."""
+        error = f"cannot render the alert: {type(exc).__name__}: {exc}"
+        for delivery in deliveries:
+            self.store.mark_failed(delivery.id, error, self.clock(), None)
+            log.error(
+                "delivery dead: %s",
+                error,
+                exc_info=exc,
+                extra={"alert_id": delivery.alert_id, "target": delivery.target, "error": "render"},
+            )
 
     async def _deliver_digest(self, target: str) -> None:
         url = self.target_urls.get(target)
@@ -93,7 +119,17 @@ class Dispatcher:
                 self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
             return
         period = (self.routing.digest_of(target) or "").split()[0]
-        message = render_digest([a for _, a in batch], channel_of(url), period)
+        channel = channel_of(url)
+        try:
+            message = render_digest([a for _, a in batch], channel, period)
+        except Exception:
+            # Find the alerts that cannot be rendered, give them up, and send the others.
+            batch = [
+                (d, a) for d, a in batch if self._renders(d, functools.partial(render_digest, [a], channel, period))
+            ]
+            if not batch:
+                return
+            message = render_digest([a for _, a in batch], channel, period)
         await self._send([d for d, _ in batch], url, message, "")
 
     async def _send(self, deliveries: Sequence[Delivery], url: str, message: Message, watchlist: str) -> None:
