@@ -69,6 +69,7 @@ class App:
             contact=settings.http.contact,
             timeout=settings.http.timeout,
             max_response_bytes=settings.http.max_response_bytes,
+            on_stale=lambda source: self.metrics.stale_responses.labels(source).inc(),
             spacing=HostSpacing(
                 {
                     fr_host: settings.federal_register.requests_per_second,

@@ -48,6 +48,12 @@ class Metrics:
             "frmonitor_documents_seen", "Documents returned by polls", ["source"], registry=self.registry
         )
         self.alerts = Counter("frmonitor_alerts", "Alerts queued by event", ["event"], registry=self.registry)
+        self.stale_responses = Counter(
+            "frmonitor_stale_responses",
+            "Answers a shared cache kept longer than the poll interval (each was asked for again past the cache)",
+            ["source"],
+            registry=self.registry,
+        )
         self.loop_errors = Counter(
             "frmonitor_loop_errors",
             "Unexpected errors caught in a long-lived loop (a poll, the dispatcher, reminders, retention)",

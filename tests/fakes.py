@@ -117,6 +117,36 @@ def pi_document(number: str, title: str, filed_at: str, publication_date: str, *
 
 
 @dataclass
+class SharedCache:
+    """A cache in front of the fake, as one was seen in front of the real API: it keys on the URL alone, ignores
+    every request header, and answers a URL it has seen with its old copy and an `Age` of `age` seconds."""
+
+    enabled: bool = False
+    age: int = 6000
+    copies: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
+    hits: int = 0
+    always_old: bool = False  # every answer says it is `age` old, whatever its URL (a cache no buster gets past)
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.always_old:
+            response = await handler(request)
+            response.headers["Age"] = str(self.age)
+            return response
+        if not self.enabled or request.method != "GET":
+            return await handler(request)
+        key = request.path_qs
+        if key in self.copies:
+            self.hits += 1
+            status, body, content_type = self.copies[key]
+            return web.Response(status=status, body=body, content_type=content_type, headers={"Age": str(self.age)})
+        response = await handler(request)
+        if isinstance(response, web.Response) and response.status == 200 and response.body is not None:
+            self.copies[key] = (response.status, bytes(response.body), response.content_type)  # type: ignore[arg-type]
+        return response
+
+
+@dataclass
 class FakeFederalRegister:
     """Serves documents.json like the real API: newest first, `per_page` pages chained by next_page_url."""
 
@@ -134,6 +164,7 @@ class FakeFederalRegister:
     # Full text: number -> raw text, and when each download happened (loop time).
     full_texts: dict[str, str] = field(default_factory=dict)
     full_text_fetches: list[tuple[str, float]] = field(default_factory=list)
+    cache: SharedCache = field(default_factory=SharedCache)
 
     @property
     def base_url(self) -> str:
@@ -227,7 +258,7 @@ class FakeFederalRegister:
         return web.Response(text=self.full_texts[number], content_type="text/plain")
 
     async def start(self) -> FakeFederalRegister:
-        app = web.Application()
+        app = web.Application(middlewares=[self.cache.middleware])
         app.router.add_get("/documents/full_text/text/{tail:.*}", self.handle_full_text)
         app.router.add_get("/api/v1/documents.json", self.handle)
         app.router.add_get("/api/v1/documents", self.handle)

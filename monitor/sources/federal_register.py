@@ -220,7 +220,8 @@ class FederalRegisterSource:
         for page_number in range(MAX_PAGES):
             if url is None:
                 return list(documents.values())
-            data = await self.http.get_json(NAME, url, params)
+            # An answer older than a poll interval may hide what was published since: ask past the cache.
+            data = await self.http.get_json(NAME, url, params, max_age=self.interval)
             try:
                 page = parse_search_page(data)
             except ParseError as exc:

@@ -4,6 +4,9 @@
 - per-host spacing between requests (the Federal Register asks for at most 5 requests a second);
 - a cap on the decoded body size, counted while reading, so a gzip bomb stops at the cap;
 - redirects followed only within the same host;
+- answers older than the caller can use (a shared cache in front of the API that ignores request headers, whose
+  `Age` says so) are asked for again once with a query parameter that cache has never seen, and a second stale
+  answer fails the poll: a stale list is never read as the current one;
 - every failure becomes a SourceError whose message starts with the source's name and says what went wrong.
 """
 
@@ -12,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +32,11 @@ RETRIES = 2  # further attempts after a 429, a 5xx or a timeout, within one poll
 RETRY_BASE = 1.0  # seconds; doubled each retry
 MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this ends the poll; the scheduler waits it out instead
 MAX_CACHED_BODY = 4 * 1024 * 1024  # bodies kept for conditional requests (304 Not Modified)
+# A query parameter that shared caches have never seen, so the request reaches the origin; the Federal
+# Register API ignores parameters it does not know.
+CACHE_BUSTER = "_"
+
+log = logging.getLogger("monitor.http")
 
 
 class SourceError(Exception):
@@ -51,6 +60,23 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def parse_age(value: str | None) -> float | None:
+    """Seconds from an Age header (a shared cache's count of how old its copy is); None when absent or bad."""
+    if not value or not value.strip().isdigit():
+        return None
+    return float(value.strip())
+
+
+def with_cache_buster(
+    url: str, params: Sequence[tuple[str, str]] | None, now: float
+) -> tuple[str, list[tuple[str, str]] | None]:
+    """The same request under a URL no cache has seen: `_=<epoch seconds>` added to the query."""
+    buster = (CACHE_BUSTER, str(int(now)))
+    if params is not None:
+        return url, [*params, buster]
+    return url + ("&" if urlsplit(url).query else "?") + f"{buster[0]}={buster[1]}", None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +123,7 @@ class HttpClient:
         timeout: float = 30.0,
         max_response_bytes: int = 50 * 1024 * 1024,
         spacing: HostSpacing | None = None,
+        on_stale: Callable[[str], object] | None = None,
     ) -> None:
         agent = f"fr-monitor/{__version__}"
         if contact:
@@ -105,6 +132,7 @@ class HttpClient:
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.spacing = spacing or HostSpacing({})
+        self.on_stale = on_stale
         self._session: aiohttp.ClientSession | None = None
         # URL -> (ETag, Last-Modified, body) of the last 200, for If-None-Match / If-Modified-Since.
         self._validators: dict[str, tuple[str, str, bytes]] = {}
@@ -195,6 +223,7 @@ class HttpClient:
         url: str,
         params: Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        remember: bool = True,
     ) -> Response:
         """GET with retries: a 429, a 5xx or a timeout is tried again (up to RETRIES times) after a backoff,
         never before the host's Retry-After has passed; a longer Retry-After ends the poll with it, so the
@@ -232,16 +261,47 @@ class HttpClient:
                 if retry_after is None:
                     await asyncio.sleep(RETRY_BASE * 2**attempt)
                 continue  # the spacing waits out a Retry-After before the next request
-            if response.status == 200 and len(response.body) <= MAX_CACHED_BODY:
+            if remember and response.status == 200 and len(response.body) <= MAX_CACHED_BODY:
                 etag, modified = response.headers.get("ETag", ""), response.headers.get("Last-Modified", "")
                 if etag or modified:
                     self._validators[key] = (etag, modified, response.body)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def get_json(self, component: str, url: str, params: Sequence[tuple[str, str]] | None = None) -> Any:
-        """GET and decode JSON; a non-2xx status or a body that is not JSON raises SourceError."""
-        response = await self.fetch(component, url, params, headers={"Accept": "application/json"})
+    async def get_json(
+        self,
+        component: str,
+        url: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        max_age: float | None = None,
+    ) -> Any:
+        """GET and decode JSON; a non-2xx status or a body that is not JSON raises SourceError. With `max_age`,
+        an answer a shared cache kept longer than that is asked for again past the cache (see the top)."""
+        headers = {"Accept": "application/json"}
+        response = await self.fetch(component, url, params, headers=headers)
+        age = parse_age(response.headers.get("Age"))
+        if max_age is not None and age is not None and age > max_age:
+            host = urlsplit(url).netloc
+            log.warning(
+                "stale answer from a cache in front of %s (Age %.0fs, more than %.0fs): asking the origin",
+                host,
+                age,
+                max_age,
+                extra={"source": component, "error": "stale"},
+            )
+            if self.on_stale is not None:
+                self.on_stale(component)
+            fresh_url, fresh_params = with_cache_buster(url, params, time.time())
+            response = await self.fetch(component, fresh_url, fresh_params, headers=headers, remember=False)
+            again = parse_age(response.headers.get("Age"))
+            if again is not None and again > max_age:
+                if self.on_stale is not None:
+                    self.on_stale(component)
+                raise SourceError(
+                    f"{component}: answers from {host} stay stale (Age {again:.0f}s) even past the cache; "
+                    "nothing was read from them",
+                    "stale",
+                )
         if not 200 <= response.status < 300:
             detail = _error_detail(response.body)
             raise SourceError(f"{component}: unexpected status {response.status}{detail}", f"http_{response.status}")

@@ -103,7 +103,9 @@ class PublicInspectionSource:
         return public_inspection_interval(now, self.interval, self.quiet_interval)
 
     async def fetch(self, now: datetime) -> list[Document]:
-        data = await self.http.get_json(NAME, urljoin(self.base_url, "public-inspection-documents/current.json"))
+        # A stale list would miss new filings and show false departures: it is asked for again past the cache.
+        url = urljoin(self.base_url, "public-inspection-documents/current.json")
+        data = await self.http.get_json(NAME, url, max_age=self.interval)
         try:
             return parse_current(data)
         except ParseError as exc:
