@@ -2,8 +2,8 @@
 
 Prints: the poll-and-match cycle (1,000 documents, 20 watchlists) and memory; match throughput (28,000
 documents x 100 watchlists) and a one-year backfill; the built-in watchlist's recall and precision on labelled
-documents; the service's memory after start and over many idle poll cycles, the CPU of an idle cycle, and
-detection-to-delivery latency against a local fake.
+documents; a 90-day catch-up; the service's memory after start and over many idle poll cycles, the CPU of an
+idle cycle, and detection-to-delivery latency against a local fake.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> None:
     run("poll_cycle.py")
     run("matching.py")
     run("relevance.py")
+    run("catch_up.py")
     run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")
 
 

@@ -167,6 +167,8 @@ class App:
         else:
             self._loop_ok(loop)
         self._count(outcome)
+        if outcome.ok and isinstance(source, FederalRegisterSource):
+            await self._tell_skipped_dates(source)
         if not outcome.ok:
             await self._tell_ops_if_stuck(source, outcome)
         if outcome.saved and outcome.saved.deliveries:
@@ -183,6 +185,22 @@ class App:
         m.documents_seen.labels(outcome.source).inc(outcome.documents)
         for event in outcome.saved.events if outcome.saved else ():
             m.alerts.labels(event).inc()
+
+    async def _tell_skipped_dates(self, source: FederalRegisterSource) -> None:
+        """A downtime longer than max_catch_up_days: the dates left out are said once, with the command that
+        covers them."""
+        window = source.last_window
+        if window is None or window.skipped is None:
+            return
+        first, last = window.skipped
+        command = f"fr-monitor backfill --since {first} --until {last} --send"
+        text = (
+            f"After a downtime, the Federal Register dates {first} to {last} are past "
+            f"[federal_register] max_catch_up_days ({self.settings.federal_register.max_catch_up_days}) and were "
+            f"not fetched; documents published then have not alerted. To cover them, run: {command}"
+        )
+        log.error("%s", text, extra={"source": source.name})
+        await self.dispatcher.tell_ops("fr-monitor: Federal Register dates skipped after a downtime", text)
 
     async def _tell_ops_if_stuck(self, source: Source, outcome: PollOutcome) -> None:
         """After several failed polls in a row the ops target hears once (not again until a success)."""

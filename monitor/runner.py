@@ -37,7 +37,10 @@ class Source(Protocol):
     name: str
     interval: float
 
-    async def fetch(self, now: datetime) -> list[Document]: ...
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
+        """Everything the source shows now; `last_success` (None before the first success) lets a source reach
+        back over a downtime."""
+        ...
 
     def next_interval(self, now: datetime) -> float:
         """Seconds until this source should be polled again."""
@@ -156,8 +159,10 @@ async def poll_source(
     routing: Routing | None = None,
 ) -> PollOutcome:
     now = datetime.fromtimestamp(clock(), UTC)
+    status = store.load_source_status(source.name)
+    last_success = status.last_success_at if status else None
     try:
-        documents = await source.fetch(now)
+        documents = await source.fetch(now, datetime.fromtimestamp(last_success, UTC) if last_success else None)
     except SourceError as exc:
         store.save_source_failure(source.name, str(exc), clock())
         log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
@@ -171,7 +176,6 @@ async def poll_source(
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
     memory = load_memory(store, [c.document for c in changes])
-    status = store.load_source_status(source.name)
     baseline = status is None or status.baseline_at is None
     # A baseline alerts nothing, so it downloads no full text: hundreds of documents at one a second.
     texts = {} if baseline else await load_full_texts(full_text, evaluator, changes)

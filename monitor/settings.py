@@ -77,7 +77,10 @@ class FederalRegisterSettings(Section):
     enabled: bool = True
     base_url: str = "https://www.federalregister.gov/api/v1/"
     interval: Duration = 900.0
-    lookback_days: int = Field(3, ge=1, le=31)
+    lookback_days: int = Field(3, ge=1, le=365, description="publication dates asked for on every poll")
+    max_catch_up_days: int = Field(
+        90, ge=1, le=3650, description="after downtime, how far back a poll may reach; older dates need backfill"
+    )
     per_page: int = Field(1000, ge=2, le=2000)
     agencies: list[str] = Field(default_factory=list, description="server-side agency slug pre-filter")
     types: list[TypeCode] = Field(default_factory=list, description="server-side document type pre-filter")

@@ -12,18 +12,18 @@ and cached for the service; so a backfill and the service agree on what alerts.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from monitor.app import App
-from monitor.core.clock import format_eastern_time
+from monitor.core.clock import format_eastern_time, month_windows
 from monitor.core.lifecycle import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
-from monitor.sources.federal_register import FederalRegisterSource, WindowTooLarge
+from monitor.sources.federal_register import FederalRegisterSource
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,6 @@ class BackfillHit:
         }
 
 
-def month_windows(since: date, until: date) -> Iterator[tuple[date, date]]:
-    """Calendar-month windows covering since..until, newest first (the order the API pages in)."""
-    end = until
-    while end >= since:
-        start = max(since, end.replace(day=1))
-        yield start, end
-        end = start - timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class Progress:
     """How far a backfill is, for a person watching it run."""
@@ -72,27 +63,6 @@ class Progress:
         )
 
 
-async def fetch_windows(
-    source: FederalRegisterSource, since: date, until: date
-) -> AsyncIterator[tuple[list[Document], int]]:
-    """The documents of since..until, a window at a time, each with how many windows are left (a window the
-    API would cap is split in half)."""
-    pending = list(month_windows(since, until))
-    while pending:
-        start, end = pending.pop(0)
-        try:
-            yield await source.fetch_window(start, end), len(pending)
-        except WindowTooLarge:
-            if start == end:
-                raise
-            middle = start + (end - start) // 2
-            pending[:0] = [(middle + timedelta(days=1), end), (start, middle)]
-
-
-async def fetch_history(source: FederalRegisterSource, since: date, until: date) -> list[Document]:
-    return [document async for window, _ in fetch_windows(source, since, until) for document in window]
-
-
 async def backfill(
     app: App,
     since: date,
@@ -107,7 +77,7 @@ async def backfill(
         matcher = Matcher([w for w in matcher.watchlists if w.name == watchlist])
     hits: list[BackfillHit] = []
     scanned = texts = done = 0
-    async for window, left in fetch_windows(source, since, until):
+    async for window, left in source.fetch_windows(since, until):
         for document in window:
             full_text = None
             if matcher.needs_full_text(document):

@@ -30,7 +30,7 @@ class BrokenSource:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         self.calls += 1
         raise KeyError("document_number")
 

@@ -75,7 +75,7 @@ class SlowSource:
     def __init__(self) -> None:
         self.calls: list[float] = []
 
-    async def fetch(self, now: datetime) -> list[Any]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Any]:
         self.calls.append(asyncio.get_running_loop().time())
         await asyncio.sleep(0.1)
         return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,3 +26,34 @@ def lookback_window(now: datetime, days: int) -> tuple[date, date]:
 def format_eastern_time(timestamp: float) -> str:
     """A Unix time as people here read it: "2025-01-15 09:00 ET"."""
     return datetime.fromtimestamp(timestamp, EASTERN).strftime("%Y-%m-%d %H:%M ET")
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """The publication dates one Federal Register poll asks for, and any it had to leave out."""
+
+    since: date
+    until: date
+    skipped: tuple[date, date] | None = None  # first and last date past the catch-up limit
+
+
+def catch_up_window(now: datetime, lookback_days: int, last_success: datetime | None, max_days: int) -> CatchUp:
+    """From the earlier of (today - lookback) and (the day of the last successful poll - 1), so that what was
+    published while the service was down is still seen; never more than `max_days` back. The day before the
+    last success is included because a document can be published under a date that already began."""
+    since, today = lookback_window(now, lookback_days)
+    if last_success is not None:
+        since = min(since, eastern_today(last_success) - timedelta(days=1))
+    earliest = today - timedelta(days=max_days - 1)
+    if since < earliest:
+        return CatchUp(earliest, today, (since, earliest - timedelta(days=1)))
+    return CatchUp(since, today)
+
+
+def month_windows(since: date, until: date) -> Iterator[tuple[date, date]]:
+    """Calendar-month windows covering since..until, newest first (the order the API pages in)."""
+    end = until
+    while end >= since:
+        start = max(since, end.replace(day=1))
+        yield start, end
+        end = start - timedelta(days=1)

@@ -104,7 +104,7 @@ class EcfrSource:
     async def _json(self, path: str, params: list[tuple[str, str]] | None = None) -> Any:
         return await self.http.get_json(NAME, urljoin(self.base_url, path), params)
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         data = await self._json("titles.json")
         titles = data.get("titles") if isinstance(data, dict) else None
         if not isinstance(titles, list):

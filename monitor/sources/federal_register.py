@@ -7,24 +7,29 @@ Quirks handled here (see SOURCES.md section 1):
 - a search with no hits answers only {"description", "count": 0}, without `results`.
 - `next_page_url` names the API's own host; it is re-based onto the configured base URL so that a mirror or
   a test fake keeps receiving the follow-up requests.
+- after downtime a poll reaches back to the day before its last success (at most `max_catch_up_days`), a
+  calendar month per request window; a window the API would cap is split in half until it fits.
 A poll that fails on any page fails whole: a partial list is never stored as if it were complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from monitor.core.clock import lookback_window
+from monitor.core.clock import CatchUp, catch_up_window, month_windows
 from monitor.models import Agency, Document
 from monitor.settings import FederalRegisterSettings
 from monitor.sources.http import HttpClient, SourceError
 
 NAME = "federal_register"
 MAX_PAGES = 50
+
+log = logging.getLogger("monitor.federal_register")
 
 FIELDS = (
     "document_number",
@@ -203,13 +208,39 @@ class FederalRegisterSource:
         self.settings = settings
         self.http = http
         self.interval = settings.interval
+        self.last_window: CatchUp | None = None  # what the latest poll asked for, and any dates it left out
 
     def next_interval(self, now: datetime) -> float:
         return self.interval
 
-    async def fetch(self, now: datetime) -> list[Document]:
-        since, until = lookback_window(now, self.settings.lookback_days)
-        return await self.fetch_window(since, until)
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
+        window = catch_up_window(now, self.settings.lookback_days, last_success, self.settings.max_catch_up_days)
+        self.last_window = window
+        if (window.until - window.since).days >= self.settings.lookback_days:
+            log.info("catching up on %s to %s after downtime", window.since, window.until, extra={"source": NAME})
+        return await self.fetch_range(window.since, window.until)
+
+    async def fetch_windows(self, since: date, until: date) -> AsyncIterator[tuple[list[Document], int]]:
+        """The documents of since..until a window at a time, each with how many windows are left: up to a month
+        is one window, a longer range a calendar month per window (far below the API's 10,000-result cap), and
+        a window that reaches the cap is split in half until it fits."""
+        pending = [(since, until)] if (until - since).days < 31 else list(month_windows(since, until))
+        while pending:
+            start, end = pending.pop(0)
+            try:
+                yield await self.fetch_window(start, end), len(pending)
+            except WindowTooLarge:
+                if start == end:
+                    raise
+                middle = start + (end - start) // 2
+                pending[:0] = [(middle + timedelta(days=1), end), (start, middle)]
+
+    async def fetch_range(self, since: date, until: date) -> list[Document]:
+        documents: dict[str, Document] = {}
+        async for window, _ in self.fetch_windows(since, until):
+            for document in window:
+                documents.setdefault(document.number, document)
+        return list(documents.values())
 
     async def fetch_window(self, since: date, until: date) -> list[Document]:
         """Every document published from `since` to `until`; WindowTooLarge when that is more than the API

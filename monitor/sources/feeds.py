@@ -113,7 +113,7 @@ class FeedSource:
     def next_interval(self, now: datetime) -> float:
         return self.interval
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1"
         response = await self.http.fetch(self.name, self.url, headers={"Accept": accept})
         if response.status != 200:

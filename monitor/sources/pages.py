@@ -168,7 +168,7 @@ class PageSource:
     def next_interval(self, now: datetime) -> float:
         return self.interval
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         response = await self.http.fetch(self.name, self.url, headers={"Accept": "text/html"})
         if response.status != 200:
             raise SourceError(f"{self.name}: unexpected status {response.status}", f"http_{response.status}")

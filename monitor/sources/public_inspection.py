@@ -102,7 +102,7 @@ class PublicInspectionSource:
         """Often during the filing day on business days; at the quiet interval at night, weekends, holidays."""
         return public_inspection_interval(now, self.interval, self.quiet_interval)
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         # A stale list would miss new filings and show false departures: it is asked for again past the cache.
         url = urljoin(self.base_url, "public-inspection-documents/current.json")
         data = await self.http.get_json(NAME, url, max_age=self.interval)

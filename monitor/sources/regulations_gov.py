@@ -90,7 +90,7 @@ class RegulationsGovSource:
     def next_interval(self, now: datetime) -> float:
         return self.interval
 
-    async def fetch(self, now: datetime) -> list[Document]:
+    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         since = (now.astimezone(EASTERN) - timedelta(days=self.lookback_days)).strftime("%Y-%m-%d %H:%M:%S")
         documents: dict[str, Document] = {}
         for page in range(1, MAX_PAGES + 1):
