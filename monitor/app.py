@@ -63,6 +63,7 @@ class App:
         self.started_at = clock()
         self.heartbeat = time.monotonic()
         self.loops: dict[str, LoopHealth] = {}
+        self.failing_parts: dict[str, int] = {}  # "15 CFR part 744" -> failed reads in a row
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
@@ -169,6 +170,8 @@ class App:
         self._count(outcome)
         if outcome.ok and isinstance(source, FederalRegisterSource):
             await self._tell_skipped_dates(source)
+        if outcome.ok:
+            await self._track_parts(source, outcome)
         if not outcome.ok:
             await self._tell_ops_if_stuck(source, outcome)
         if outcome.saved and outcome.saved.deliveries:
@@ -185,6 +188,22 @@ class App:
         m.documents_seen.labels(outcome.source).inc(outcome.documents)
         for event in outcome.saved.events if outcome.saved else ():
             m.alerts.labels(event).inc()
+
+    async def _track_parts(self, source: Source, outcome: PollOutcome) -> None:
+        """Parts of a source that fail while the others poll: each counted, and the ops target told once when
+        one keeps failing (as for a whole source)."""
+        failed = {f"{source.name} {part}": (part, error) for part, error in outcome.failed_parts}
+        for key in [k for k in self.failing_parts if k not in failed and k.startswith(f"{source.name} ")]:
+            del self.failing_parts[key]  # read again successfully
+        for key, (part, error) in failed.items():
+            self.failing_parts[key] = self.failing_parts.get(key, 0) + 1
+            self.metrics.poll_failures.labels(source.name, error.reason).inc()
+            if self.failing_parts[key] == self.settings.ops_alert_after_failures:
+                await self.dispatcher.tell_ops(
+                    f"fr-monitor: {key} is failing",
+                    f"The last {self.failing_parts[key]} reads of {part} failed; the latest: {error}. "
+                    f"The other parts of {source.name} are polled as usual.",
+                )
 
     async def _tell_skipped_dates(self, source: FederalRegisterSource) -> None:
         """A downtime longer than max_catch_up_days: the dates left out are said once, with the command that
@@ -321,7 +340,10 @@ async def run_service(settings: Settings, once: bool, config_path: str | None = 
         failed = [o for o in outcomes if not o.ok]
         for outcome in failed:
             print(f"fr-monitor: source {outcome.source} failed: {outcome.error}", file=sys.stderr)
-        return 1 if failed else 0
+        parts = [(o.source, part, error) for o in outcomes for part, error in o.failed_parts]
+        for name, part, error in parts:
+            print(f"fr-monitor: source {name} failed for {part}: {error}", file=sys.stderr)
+        return 1 if failed or parts else 0
     loop = asyncio.get_running_loop()
     terminate = asyncio.Event()
     reload = asyncio.Event()

@@ -56,6 +56,13 @@ class DepartureTracking(Protocol):
     async def confirm_withdrawn(self, number: str) -> Document | None: ...
 
 
+@runtime_checkable
+class PartwiseSource(Protocol):
+    """A source polled in parts (the eCFR, part by part): a part that failed is listed, the others go on."""
+
+    part_failures: list[tuple[str, SourceError]]
+
+
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     source: str
@@ -65,6 +72,7 @@ class PollOutcome:
     reason: str = ""
     retry_after: float | None = None
     documents: int = 0
+    failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
 
 
 def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
@@ -168,6 +176,9 @@ async def poll_source(
         log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
     crash_point("after_fetch")
+    failed_parts = tuple(source.part_failures) if isinstance(source, PartwiseSource) else ()
+    for part, error in failed_parts:
+        log.warning("part of the poll failed: %s", error, extra={"source": source.name, "error": error.reason})
 
     # Most polls change nothing: compare hashes first and decode only the snapshots that differ.
     stored = store.load_snapshot_hashes(source.name, (d.number for d in documents))
@@ -213,7 +224,7 @@ async def poll_source(
             saved.alerts,
             extra={"source": source.name},
         )
-    return PollOutcome(source.name, True, saved, documents=len(documents))
+    return PollOutcome(source.name, True, saved, documents=len(documents), failed_parts=failed_parts)
 
 
 def queue_reminders(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from monitor.core.clock import EASTERN
+from monitor.core.identity import ecfr_part_item_of_section
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist
 from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
@@ -185,8 +186,10 @@ class Evaluator:
     ) -> Evaluation:
         previous = previous or {}
         full_texts = full_texts or {}
-        # The eCFR's amendment dates travel on its title items ("title-15"), polled alongside the sections.
+        # The eCFR's amendment dates travel on its parts' bookkeeping items ("title-15-part-744"), polled alongside
+        # the sections. A part read for the first time is its baseline: its sections are recorded, not alerted.
         amended = {c.document.number: c.document.publication_date for c in changes if c.document.type in SILENT_TYPES}
+        first_read = {c.document.number for c in changes if c.document.type in SILENT_TYPES and c.kind == "new"}
         result = Evaluation([], [])
         for change in changes:
             document = change.document
@@ -197,8 +200,10 @@ class Evaluator:
                     result.alerts.extend(self._page_changed(before, document, changes))
                 continue
             if document.source == "ecfr":
-                title = "title-" + document.number.split(" CFR ", 1)[0]
-                one = self._cfr_changed(change, previous.get(document.number), amended.get(title))
+                part = ecfr_part_item_of_section(document.number)
+                if part in first_read:
+                    continue
+                one = self._cfr_changed(change, previous.get(document.number), amended.get(part))
             else:
                 one = self._document_change(change, memory, full_texts.get(document.number))
             result.alerts.extend(one.alerts)

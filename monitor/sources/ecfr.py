@@ -1,10 +1,15 @@
 """The eCFR: the text of the regulations themselves (the EAR is 15 CFR parts 730-774).
 
-A poll asks only `titles.json` (one small request) and compares each watched title's `latest_amended_on` with
-the date it last read. Only when that moved does it ask which watched parts changed (`versions/title-N.json`)
-and fetch those parts' XML for the new date. Each section becomes an item ("15 CFR 744.23"), so the usual diff
-against the stored snapshot finds the sections added, amended or removed; the store keeps the previous text,
-which is what the alert's section diff compares with.
+A poll asks only `titles.json` (one small request) and compares each watched part's title's `latest_amended_on`
+with the date that part was last read. Only when that moved does it fetch the part's XML for the new date. Each
+section becomes an item ("15 CFR 744.23"), so the usual diff against the stored snapshot finds the sections
+added, amended or removed; the store keeps the previous text, which is what the alert's section diff compares
+with.
+
+Parts are polled and compared on their own: a part that fails (a 404, malformed XML) is a failed read of that
+part only (listed in `part_failures`; its date is not recorded, so the next poll reads it again), and the
+other parts still alert. Only when every part fails does the whole poll fail. A part's first successful read
+is its silent baseline, like a source's.
 
 XML is parsed with defusedxml: no entity expansion, no DTD tricks, nothing fetched from outside.
 """
@@ -20,6 +25,7 @@ from urllib.parse import urljoin
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
+from monitor.core.identity import ecfr_part_item
 from monitor.models import Document
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
@@ -28,7 +34,7 @@ from monitor.store.store import Store
 NAME = "ecfr"
 SECTION_TYPE = "CFR section"
 REMOVED_TYPE = "Removed CFR section"
-STATE_PREFIX = "title-"
+STATE_TYPE = "eCFR title"  # a part's bookkeeping item: the amendment date it was last read at
 _FR_CITATION = re.compile(r"\b\d{1,3} FR \d+(?:, [A-Z][a-z]{2}\.? \d{1,2}, \d{4})?")
 
 
@@ -97,6 +103,7 @@ class EcfrSource:
         self.interval = interval
         self.http = http
         self.store = store
+        self.part_failures: list[tuple[str, SourceError]] = []
 
     def next_interval(self, now: datetime) -> float:
         return self.interval
@@ -111,24 +118,31 @@ class EcfrSource:
             raise SourceError(f"{NAME}: unexpected answer from titles.json: no titles list", "malformed")
         by_number = {t.get("number"): t for t in titles if isinstance(t, dict)}
         documents: list[Document] = []
-        for title in sorted({t for t, _ in self.parts}):
+        self.part_failures = []
+        for title, part in self.parts:
             info = by_number.get(title)
             if info is None:
                 raise SourceError(f"{NAME}: title {title} is missing from titles.json", "malformed")
             amended = _date(info.get("latest_amended_on"))
-            state_number = f"{STATE_PREFIX}{title}"
-            stored = self.store.load_snapshot(NAME, state_number)
+            number = ecfr_part_item(title, part)
             state = Document(
-                source=NAME, number=state_number, title=f"Title {title}", type="eCFR title", publication_date=amended
+                source=NAME, number=number, title=f"{title} CFR part {part}", type=STATE_TYPE, publication_date=amended
             )
-            documents.append(state)
+            stored = self.store.load_snapshot(NAME, number)
             if stored is not None and stored.publication_date == amended:
-                continue  # nothing amended since the last read: one request was enough
+                documents.append(state)
+                continue  # nothing amended since this part was last read: one request was enough
             as_of = amended or _date(info.get("up_to_date_as_of"))
-            if as_of is None:
-                raise SourceError(f"{NAME}: title {title} has no amendment date", "malformed")
-            for part in [p for t, p in self.parts if t == title]:
-                documents += await self._fetch_part(title, part, as_of)
+            try:
+                if as_of is None:
+                    raise SourceError(f"{NAME}: title {title} has no amendment date", "malformed")
+                sections = await self._fetch_part(title, part, as_of)
+            except SourceError as exc:
+                self.part_failures.append((f"{title} CFR part {part}", exc))
+                continue  # its date is not recorded: the part is read again on the next poll
+            documents += [state, *sections]
+        if len(self.part_failures) == len(self.parts):
+            raise self.part_failures[0][1]
         return documents
 
     async def _fetch_part(self, title: int, part: str, as_of: date) -> list[Document]:
