@@ -177,7 +177,7 @@ async def poll_source(
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
     crash_point("after_fetch")
     failed_parts = tuple(source.part_failures) if isinstance(source, PartwiseSource) else ()
-    for part, error in failed_parts:
+    for _, error in failed_parts:
         log.warning("part of the poll failed: %s", error, extra={"source": source.name, "error": error.reason})
 
     # Most polls change nothing: compare hashes first and decode only the snapshots that differ.
