@@ -115,7 +115,9 @@ class App:
         if settings.feeds:
             from monitor.sources.feeds import FeedSource
 
-            sources += [FeedSource(f.name, f.url, f.interval, self.http) for f in settings.feeds]
+            # A Federal Register document first seen in a feed is completed from the documents API before it alerts.
+            api = FederalRegisterSource(settings.federal_register, self.http)
+            sources += [FeedSource(f.name, f.url, f.interval, self.http, api.fetch_one) for f in settings.feeds]
         if (rg := settings.regulations_gov).enabled:
             from monitor.sources.regulations_gov import RegulationsGovSource
 

@@ -19,7 +19,7 @@ from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
 from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
 from monitor.core.routing import Routing
-from monitor.models import Change, Document
+from monitor.models import Alert, Change, Document, Fact
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import Lifecycle, SavedPoll, Store
@@ -31,6 +31,8 @@ log = logging.getLogger("monitor.runner")
 # scheduled publication date (it was most likely published outside the Federal Register window watched).
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_CONFIRMATIONS_PER_POLL = 20
+MAX_COMPLETION_WAITS = 3  # polls a new feed item waits for the documents API before it alerts as it is
+THIN_NOTE = "only what the feed shows: the Federal Register API could not give the document's details"
 
 
 class Source(Protocol):
@@ -158,6 +160,51 @@ async def with_linked_text(
     return enriched
 
 
+@runtime_checkable
+class Completing(Protocol):
+    """A source whose new items are completed from elsewhere before they alert (feeds, from the documents API)."""
+
+    async def complete(self, item: Document) -> Document | None:
+        """The item completed; None when that cannot be done now."""
+        ...
+
+
+async def with_completed_items(
+    source: Source, store: Store, changes: list[Change]
+) -> tuple[list[Change], list[Change], set[str]]:
+    """(what to evaluate, what to store, the numbers that alert thin). A new item that cannot be completed yet
+    is neither stored nor evaluated, so the next poll finds it new again and tries once more, up to
+    MAX_COMPLETION_WAITS polls (counted in the store, so restarts and `run --once` keep the count); then it
+    alerts as it is. What is stored is always the item as the source shows it, so the next poll does not see
+    the completion as a change."""
+    if not isinstance(source, Completing):
+        return changes, changes, set()
+    evaluated, stored, thin = [], [], set()
+    for change in changes:
+        item = change.document
+        if change.kind != "new":
+            evaluated.append(change)
+            stored.append(change)
+            continue
+        completed = await source.complete(item)
+        if completed is None:
+            if store.save_held_wait(source.name, item.number) < MAX_COMPLETION_WAITS:
+                continue
+            completed = item
+            thin.add(item.number)
+        store.delete_held(source.name, item.number)
+        evaluated.append(dataclasses.replace(change, document=completed))
+        stored.append(change)
+    return evaluated, stored, thin
+
+
+def with_thin_note(alerts: list[Alert], thin: set[str]) -> list[Alert]:
+    if not thin:
+        return alerts
+    note = Fact("Note", THIN_NOTE)
+    return [dataclasses.replace(a, facts=(*a.facts, note)) if a.document.number in thin else a for a in alerts]
+
+
 async def poll_source(
     source: Source,
     store: Store,
@@ -186,12 +233,16 @@ async def poll_source(
     previous = store.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
-    memory = load_memory(store, [c.document for c in changes])
     baseline = status is None or status.baseline_at is None
-    # A baseline alerts nothing, so it downloads no full text: hundreds of documents at one a second.
-    texts = {} if baseline else await load_full_texts(full_text, evaluator, changes)
-    evaluated = changes if baseline else await with_linked_text(source, store, changes, clock)
+    # A baseline alerts nothing, so it completes nothing and downloads no full text (hundreds of documents).
+    evaluated, thin, texts = changes, set[str](), {}
+    if not baseline:
+        evaluated, changes, thin = await with_completed_items(source, store, changes)
+        evaluated = await with_linked_text(source, store, evaluated, clock)
+        texts = await load_full_texts(full_text, evaluator, evaluated)
+    memory = load_memory(store, [c.document for c in evaluated])
     evaluation = evaluator.evaluate(evaluated, memory, texts, previous)
+    evaluation.alerts[:] = with_thin_note(evaluation.alerts, thin)
     withdrawn: list[Document] = []
     resolved: dict[str, str] = {}
     if isinstance(source, DepartureTracking):

@@ -73,13 +73,23 @@ def corrected_number(document: Document) -> str | None:
 _FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
 
 
+# A document's arrival is one fact, whatever a source makes of it: the API calls a correction document's arrival
+# "corrected", a feed that cannot tell calls it "published". Both share the key of the arrival.
+_ARRIVALS = frozenset({"published", "corrected"})
+# A field that only echoes another document's arrival: a correction lands in the corrected document's
+# `corrections` list, and the Correction alert already tells it.
+ECHO_FIELDS = frozenset({"corrections"})
+
+
 def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
     """One event about one document for one watchlist. A Federal Register document seen in a feed has the
-    identity it has in the API, so whichever source sees it first sends the one alert."""
+    identity it has in the API, and its arrival one key whatever kind it is, so whichever source sees it first
+    sends the one alert."""
     source = document.source
     if source.startswith("feed:") and _FR_NUMBER.fullmatch(document.number):
         source = "federal_register"
-    return ":".join(p for p in (event, source, document.number, watchlist, version) if p)
+    kind = "published" if event in _ARRIVALS else event
+    return ":".join(p for p in (kind, source, document.number, watchlist, version) if p)
 
 
 def format_eastern(iso_utc: str) -> str:
@@ -226,7 +236,10 @@ class Evaluator:
     def _event_alert(self, change: Change, match: Match, memory: Memory, correcting: frozenset[str]) -> Alert | None:
         document = change.document
         if change.kind == "updated":
-            return self._alert("updated", document, match, change.fields, version=document.content_hash()[:16])
+            fields = tuple(f for f in change.fields if f.field not in ECHO_FIELDS)
+            if not fields:
+                return None  # only a correction's arrival, which alerts on its own
+            return self._alert("updated", document, match, fields, version=document.content_hash()[:16])
         if document.source == "public_inspection":
             return self._alert("public_inspection", document, match, facts=public_inspection_facts(document))
         if match.watchlist in correcting:

@@ -6,14 +6,23 @@ channel title carries a rolling date (the feed is never hashed whole); `pubDate`
 document number is only in the link (`/2025-00636/`). An item that is a Federal Register document keeps its
 document number, so the API and the feed share one alert for it: whichever sees it first sends it.
 
+A feed item says little (a title, an abstract, a date). A new Federal Register document first seen in a feed is
+completed from the documents API (one request by number) before it alerts, so its alert carries the agencies,
+type, RINs, CFR parts, dates and `correction_of`, and following and reminders work for it. When the API cannot
+give it, the item waits for the next polls (a few), and then alerts with what the feed
+has, saying so (the runner keeps count, in the store, across restarts).
+
 The XML is screened before feedparser sees it: a document that declares entities (XXE, billion laughs) is
 refused, and feedparser never fetches anything itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +36,10 @@ from monitor.models import Document
 from monitor.sources.http import HttpClient, SourceError
 
 FR_NUMBER_IN_LINK = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:/|$|\?|#)")
+FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
 FR_HOSTS = ("www.federalregister.gov", "federalregister.gov")
+
+log = logging.getLogger("monitor.feeds")
 
 
 class FeedError(ValueError):
@@ -104,11 +116,42 @@ def parse_feed(body: bytes, source: str, feed_url: str = "") -> list[Document]:
 
 
 class FeedSource:
-    def __init__(self, name: str, url: str, interval: float, http: HttpClient) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        interval: float,
+        http: HttpClient,
+        fetch_document: Callable[[str], Awaitable[Document]],
+    ) -> None:
         self.name = f"feed:{name}"
         self.url = url
         self.interval = interval
         self.http = http
+        self.fetch_document = fetch_document
+
+    async def complete(self, item: Document) -> Document | None:
+        """A new item, completed from the documents API when it is a Federal Register document; None when the
+        API cannot give it now (the caller decides how long it waits)."""
+        if not FR_NUMBER.fullmatch(item.number):
+            return item
+        try:
+            document = await self.fetch_document(item.number)
+        except SourceError as exc:
+            log.warning(
+                "cannot complete %s from the documents API: %s",
+                item.number,
+                exc,
+                extra={"source": self.name, "document_number": item.number, "error": exc.reason},
+            )
+            return None
+        # The feed saw it; the API says what it is. Where the feed has a value the API lacks, the feed's stays.
+        return dataclasses.replace(
+            document,
+            source=self.name,
+            abstract=document.abstract or item.abstract,
+            publication_date=document.publication_date or item.publication_date,
+        )
 
     def next_interval(self, now: datetime) -> float:
         return self.interval

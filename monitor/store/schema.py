@@ -132,3 +132,17 @@ def m004_target_health(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m005_held_items(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE held_items (       -- new feed items waiting to be completed from the documents API
+            source TEXT NOT NULL,
+            number TEXT NOT NULL,
+            waits INTEGER NOT NULL,     -- polls it has waited
+            PRIMARY KEY (source, number)
+        )
+        """
+    )

@@ -316,6 +316,22 @@ class Store:
         )
         return [(Document.from_dict(json.loads(r["data"])), r["watchlist"]) for r in rows]
 
+    # -- items held back until they can be completed ------------------------------------------------------
+
+    def save_held_wait(self, source: str, number: str) -> int:
+        """One more poll this item waited; returns how many it has waited now."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO held_items (source, number, waits) VALUES (?, ?, 1)"
+                " ON CONFLICT (source, number) DO UPDATE SET waits = waits + 1",
+                [source, number],
+            )
+        return int(self._rows("SELECT waits FROM held_items WHERE source = ? AND number = ?", [source, number])[0][0])
+
+    def delete_held(self, source: str, number: str) -> None:
+        with self.db.atomic():
+            self.db.execute("DELETE FROM held_items WHERE source = ? AND number = ?", [source, number])
+
     # -- full text cache ---------------------------------------------------------------------------------
 
     def load_full_text(self, number: str) -> str | None:
