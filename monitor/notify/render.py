@@ -118,7 +118,9 @@ def headline(alert: Alert) -> str:
 def _key_dates(document: Document) -> list[tuple[str, str]]:
     dates = []
     if document.publication_date and document.source not in ("ecfr",):
-        label = "Publishes" if document.source == "public_inspection" else "Published"
+        label = {"public_inspection": "Publishes"}.get(document.source, "Published")
+        if document.source.startswith("page:"):
+            label = "Dated"  # the date the page shows next to the entry
         dates.append((label, document.publication_date.isoformat()))
     if document.effective_on:
         dates.append(("Effective", document.effective_on.isoformat()))
@@ -127,12 +129,19 @@ def _key_dates(document: Document) -> list[tuple[str, str]]:
     return dates
 
 
+def _kind(document: Document) -> str:
+    """What the item is, in words: a page's entries name the page they are on."""
+    if document.source.startswith("page:") and not document.number.startswith("#"):
+        return f"New entry on the page {document.source.removeprefix('page:')}"
+    return document.type
+
+
 def _lines(alert: Alert) -> list[tuple[str, str]]:
     """The alert as (label, untrusted value) pairs, in reading order; each channel escapes its own way."""
     doc = alert.document
     lines: list[tuple[str, str]] = []
     shown_number = "" if doc.number.startswith(("#", "http")) else doc.number
-    kind = " · ".join(p for p in (doc.type, "; ".join(doc.agency_names), shown_number) if p)
+    kind = " · ".join(p for p in (_kind(doc), "; ".join(doc.agency_names), shown_number) if p)
     lines.append(("", kind))
     if doc.citation:
         lines.append(("Citation", doc.citation))

@@ -26,6 +26,8 @@ from monitor.sources.http import HttpClient, SourceError
 REGION = "#region"  # the number of the item that carries a page's region text
 PAGE_TYPE = "Web page"
 LINKED_TEXT_LIMIT = 5_000
+MAX_DATE_LEVELS = 4  # enclosing elements searched for an entry's date
+ENTRY_TYPE = "Page entry"
 CAPTCHA_MARKERS = (
     "captcha",
     "are you a robot",
@@ -103,6 +105,36 @@ def _context(link: Tag) -> str:
     return normalise(parent.get_text(" ")) if isinstance(parent, Tag) else normalise(link.get_text(" "))
 
 
+def _time_element_date(block: Tag) -> date | None:
+    for element in block.find_all("time"):
+        stamp = str(element.get("datetime") or element.get_text(" "))
+        try:
+            return date.fromisoformat(stamp.strip()[:10])
+        except ValueError:
+            if (found := find_date(stamp)) is not None:
+                return found
+    return None
+
+
+def entry_date(link: Tag) -> date | None:
+    """The date the page shows for an entry: a <time> element or a date written near its link. Looks outward
+    from the link through its enclosing elements, and stops at one that holds another entry's link, so an
+    entry never takes its neighbour's date."""
+    block: Tag | None = link
+    for _ in range(MAX_DATE_LEVELS):
+        if block is None or (block is not link and len(block.select("a[href]")) > 1):
+            return None
+        found = _time_element_date(block) or find_date(normalise(block.get_text(" ")))
+        if found is not None:
+            return found
+        block = block.parent if isinstance(block.parent, Tag) else None
+    return None
+
+
+def _same_site(a: str, b: str) -> bool:
+    return a.removeprefix("www.") == b.removeprefix("www.")
+
+
 def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern[str]], source: str, name: str) -> Page:
     soup = BeautifulSoup(body, "html.parser")
     _check_is_the_page(soup, url)
@@ -128,11 +160,11 @@ def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern
             source=source,
             number=absolute,
             title=text[:500],
-            type="Page entry",
+            type=ENTRY_TYPE,
             abstract=context[:2000] if context != text else "",
             agencies=(),
-            publication_date=find_date(context),
-            html_url=absolute if parts.netloc == host and parts.scheme == "https" else "",
+            publication_date=entry_date(link),
+            html_url=absolute if _same_site(parts.netloc, host) and parts.scheme == "https" else "",
         )
     region_doc = Document(
         source=source,
