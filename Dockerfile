@@ -19,10 +19,13 @@ LABEL org.opencontainers.image.title="fr-monitor" \
       org.opencontainers.image.description="Watches US federal sources for AI-related rules and sends alerts"
 COPY --from=build /opt/fr-monitor /opt/fr-monitor
 COPY config/container.toml /config/monitor.toml
+# What a container needs and nothing more: the defaults of a mounted config file apply to everything else.
 ENV PATH=/opt/fr-monitor/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    MONITOR_CONFIG=/config/monitor.toml
+    MONITOR_CONFIG=/config/monitor.toml \
+    MONITOR_DATA_DIR=/data \
+    MONITOR_WEB__HOST=0.0.0.0
 RUN mkdir -p /data && chown 10001:10001 /data
 USER 10001:10001
 VOLUME ["/data"]

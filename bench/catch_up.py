@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, offline, synthetic_document  # noqa: E402
 
 TYPES = ["Rule", "Proposed Rule", "Notice", "Presidential Document"]
 
@@ -46,8 +46,10 @@ async def catch_up(days: int, per_day: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "monitor.toml"
             config.write_text(
-                f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\n'
-                f"per_page = 1000\nrequests_per_second = 5\nmax_catch_up_days = {days + 2}\n"
+                offline(
+                    f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\n'
+                    f"per_page = 1000\nrequests_per_second = 5\nmax_catch_up_days = {days + 2}\n"
+                )
             )
             clock = {"now": (now - timedelta(days=days)).timestamp()}
             for moment in ((now - timedelta(days=days)).timestamp(), now.timestamp()):

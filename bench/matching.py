@@ -27,7 +27,7 @@ from monitor.core.watchlist import Watchlist  # noqa: E402
 from monitor.models import Agency, Document  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, offline, synthetic_document  # noqa: E402
 
 AGENCIES = [
     Agency("Industry and Security Bureau", "industry-and-security-bureau"),
@@ -247,12 +247,14 @@ async def bench_backfill(documents: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "c.toml"
         config.write_text(
-            f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 1000\n'
-            '[targets.out]\nurl = "console://"\n'
+            offline(
+                f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 1000\n'
+                '[targets.out]\nurl = "console://"\n'
+            )
         )
         app = App(load_settings(config))
         began = time.perf_counter()
-        hits = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), None, send=False)
+        hits = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), app.evaluator.matcher)
         elapsed = time.perf_counter() - began
         await app.close()
     await fake.close()

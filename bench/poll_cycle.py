@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import FakeFederalRegister, start_service, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, offline, start_service, synthetic_document  # noqa: E402
 
 SUBJECTS = [
     "Air Plan Approval; California; Feather River",
@@ -125,7 +125,7 @@ def config_text(data_dir: Path, base_url: str, watchlists: int, per_page: int) -
     ]
     for i in range(watchlists):
         lines += ["[[watchlists]]", f'name = "w{i}"', f"query = '{WATCHLIST_TERMS[i % len(WATCHLIST_TERMS)]}'"]
-    return "\n".join(lines) + "\n"
+    return offline("\n".join(lines) + "\n")
 
 
 async def timed_poll(app: App) -> float:

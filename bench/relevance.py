@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import BackfillHit, backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister  # noqa: E402
+from tests.fakes import FakeFederalRegister, offline  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "fixtures" / "relevance"
 
@@ -48,17 +48,19 @@ async def alerted(
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "monitor.toml"
             config.write_text(
-                f'data_dir = "{tmp}/data"\n'
-                "[federal_register]\n"
-                f'base_url = "{fake.base_url}"\n'
-                "per_page = 1000\n"
-                "requests_per_second = 50\n"
-                f"full_text_requests_per_second = {full_text_rate}\n"
+                offline(
+                    f'data_dir = "{tmp}/data"\n'
+                    "[federal_register]\n"
+                    f'base_url = "{fake.base_url}"\n'
+                    "per_page = 1000\n"
+                    "requests_per_second = 50\n"
+                    f"full_text_requests_per_second = {full_text_rate}\n"
+                )
             )
             app = App(load_settings(config))
             dates = sorted(date.fromisoformat(d["publication_date"]) for d in corpus)
             try:
-                hits = await backfill(app, dates[0], dates[-1], "ai-export-controls", send=False)
+                hits = await backfill(app, dates[0], dates[-1], app.evaluator.matcher)
             finally:
                 await app.close()
         return hits, len(fake.requests), len(fake.full_text_fetches)

@@ -27,6 +27,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.fakes import offline  # noqa: E402
+
 
 def rss_mib(pid: int | None = None) -> float:
     status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
@@ -47,11 +49,13 @@ def start_fake(tmp: Path, documents: int) -> tuple[subprocess.Popen[bytes], int]
 def write_config(tmp: Path, port: int, name: str) -> Path:
     config = tmp / f"{name}.toml"
     config.write_text(
-        f'data_dir = "{tmp / name}"\nallow_private_targets = true\n'
-        f'[federal_register]\nbase_url = "http://127.0.0.1:{port}/api/v1/"\ninterval = "1s"\n'
-        "requests_per_second = 1000\n"
-        f'[web]\nport = 0\n[targets.hook]\nurl = "json://127.0.0.1:{port}/hook/x"\n'
-        '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+        offline(
+            f'data_dir = "{tmp / name}"\nallow_private_targets = true\n'
+            f'[federal_register]\nbase_url = "http://127.0.0.1:{port}/api/v1/"\ninterval = "1s"\n'
+            "requests_per_second = 1000\n"
+            f'[web]\nport = 0\n[targets.hook]\nurl = "json://127.0.0.1:{port}/hook/x"\n'
+            '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+        )
     )
     return config
 

@@ -26,6 +26,7 @@ from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
+from monitor.store.lock import DataFolderLock, FolderInUse
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
 from monitor.web import start_web
@@ -34,6 +35,7 @@ log = logging.getLogger("monitor.app")
 
 # How long a stop waits for deliveries already being sent; Docker kills after 10 s.
 STOP_GRACE_SECONDS = 7.0
+EXIT_CONFIG = 2
 REMINDER_CHECK_SECONDS = 60.0
 RETENTION_SECONDS = 3600.0
 # A long-lived loop that failed this many times in a row makes /readyz say so.
@@ -333,6 +335,18 @@ class App:
 async def run_service(settings: Settings, once: bool, config_path: str | None = None) -> int:
     """Run until SIGTERM/SIGINT. SIGHUP reloads the configuration: a valid one replaces the running one; an
     invalid one is logged, problem by problem, and the old one keeps running."""
+    try:
+        lock = DataFolderLock(settings.data_dir).acquire()
+    except FolderInUse as exc:
+        print(f"fr-monitor: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return await _run(settings, once, config_path)
+    finally:
+        lock.release()
+
+
+async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
     if once:
         app = App(settings)
         try:

@@ -8,10 +8,11 @@ file, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +25,8 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -60,11 +63,37 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
+def _positive_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError("must be more than 0 (an interval or timeout of 0 cannot work)")
+    return seconds
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
-EventName = Literal[
-    "public_inspection", "published", "updated", "corrected", "withdrawn", "deadline", "page_changed", "cfr_changed"
+Interval = Annotated[float, BeforeValidator(_positive_duration)]  # intervals and timeouts: never 0
+# Enumerated values are accepted in any case ("info", "Rule"), stored in their canonical one.
+EventName = Annotated[
+    Literal[
+        "public_inspection", "published", "updated", "corrected", "withdrawn", "deadline", "page_changed", "cfr_changed"
+    ],
+    BeforeValidator(_lower),
 ]
-TypeCode = Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"]
+TypeCode = Annotated[Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"], BeforeValidator(_upper)]
+
+
+def _clock_time(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+        raise ValueError(f"{value!r} is not a time of day: write HH:MM on a 24-hour clock, US Eastern, like '08:00'")
+    return value.strip()
 
 
 class Section(BaseModel):
@@ -76,7 +105,7 @@ class Section(BaseModel):
 class FederalRegisterSettings(Section):
     enabled: bool = True
     base_url: str = "https://www.federalregister.gov/api/v1/"
-    interval: Duration = 900.0
+    interval: Interval = 900.0
     lookback_days: int = Field(3, ge=1, le=365, description="publication dates asked for on every poll")
     max_catch_up_days: int = Field(
         90, ge=1, le=3650, description="after downtime, how far back a poll may reach; older dates need backfill"
@@ -88,28 +117,31 @@ class FederalRegisterSettings(Section):
     requests_per_second: float = Field(5.0, gt=0, le=1000, description="the API asks for at most 5")
     full_text_requests_per_second: float = Field(1.0, gt=0, le=1000, description="full-text downloads; at most 1")
 
-    @model_validator(mode="after")
-    def _check_url(self) -> FederalRegisterSettings:
-        if not re.match(r"https?://", self.base_url):
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not re.match(r"https?://", value):
             raise ValueError("base_url must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("requests_per_second", "full_text_requests_per_second")
+    @classmethod
+    def _polite(cls, value: float, info: ValidationInfo) -> float:
         # The Federal Register's maintainers ask for at most 5 API requests and 1 full-text download a second;
         # higher rates are for a local mirror or a test server only.
-        if urlsplit(self.base_url).hostname in ("www.federalregister.gov", "federalregister.gov"):
-            if self.requests_per_second > 5:
-                raise ValueError("requests_per_second above 5 is refused for federalregister.gov (its limit)")
-            if self.full_text_requests_per_second > 1:
-                raise ValueError("full_text_requests_per_second above 1 is refused for federalregister.gov (its limit)")
-        if not self.base_url.endswith("/"):
-            object.__setattr__(self, "base_url", self.base_url + "/")
-        return self
+        limit = 5 if info.field_name == "requests_per_second" else 1
+        host = urlsplit(str(info.data.get("base_url", ""))).hostname
+        if value > limit and host in ("www.federalregister.gov", "federalregister.gov"):
+            raise ValueError(f"{info.field_name} above {limit} is refused for federalregister.gov (its limit)")
+        return value
 
 
 class PublicInspectionSettings(Section):
     """Documents filed for public inspection: the earliest signal. Uses [federal_register] base_url."""
 
-    enabled: bool = False
-    interval: Duration = 300.0
-    quiet_interval: Duration = Field(3600.0, description="nights, weekends and federal holidays (US Eastern)")
+    enabled: bool = True
+    interval: Interval = 300.0
+    quiet_interval: Interval = Field(3600.0, description="nights, weekends and federal holidays (US Eastern)")
 
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -122,7 +154,7 @@ class PageSettings(Section):
     url: str = Field(pattern=r"^https?://")
     selector: str = "main"
     ignore: list[str] = Field(default_factory=list, description="regexes removed from the text before comparing")
-    interval: Duration = 3600.0
+    interval: Interval = 3600.0
     follow_links: bool = Field(False, description="match new entries on the linked page's text too")
 
     @model_validator(mode="after")
@@ -138,19 +170,39 @@ class PageSettings(Section):
 class FeedSettings(Section):
     name: str = Field(pattern=NAME_PATTERN)
     url: str = Field(pattern=r"^https?://")
-    interval: Duration = 900.0
+    interval: Interval = 900.0
 
 
 EAR_AI_PARTS = ["15:734", "15:740", "15:742", "15:744", "15:748", "15:772", "15:774"]
 
 
+def _default_pages() -> list[PageSettings]:
+    """BIS has no feed: its press releases (where the AI Diffusion rescission was announced, and nowhere in
+    the Federal Register) and its Federal Register notices page are read as pages."""
+    return [
+        PageSettings(
+            name="bis-press-releases",
+            url="https://www.bis.gov/news-updates/all-press-releases",
+            selector="main",
+            ignore=["Last updated:? .*"],
+            follow_links=True,
+        ),
+        PageSettings(
+            name="bis-federal-register-notices",
+            url="https://www.bis.gov/news-updates/federal-register-notices",
+            selector="main",
+            ignore=["Last updated:? .*"],
+        ),
+    ]
+
+
 class EcfrSettings(Section):
     """The text of the regulations (eCFR): which parts to watch, section by section."""
 
-    enabled: bool = False
+    enabled: bool = True
     base_url: str = Field("https://www.ecfr.gov/api/versioner/v1/", pattern=r"^https?://")
     parts: list[str] = Field(default_factory=lambda: list(EAR_AI_PARTS))
-    interval: Duration = 21600.0
+    interval: Interval = 21600.0
 
     @model_validator(mode="after")
     def _check_parts(self) -> EcfrSettings:
@@ -169,7 +221,7 @@ class RegulationsGovSettings(Section):
     api_key_file: Path | None = None
     agency: str = "BIS"
     lookback_days: int = Field(3, ge=1, le=30)
-    interval: Duration = 3600.0
+    interval: Interval = 3600.0
 
     def resolve_api_key(self) -> str:
         """The key itself (secret). Errors say where it should be, never what it is."""
@@ -205,7 +257,7 @@ class RetentionSettings(Section):
 
 class HttpSettings(Section):
     contact: str = Field("", description="an e-mail or URL upstream operators can reach you at")
-    timeout: Duration = 30.0
+    timeout: Interval = 30.0
     max_response_bytes: int = Field(50 * 1024 * 1024, ge=1024)
 
 
@@ -213,8 +265,20 @@ class DeliverySettings(Section):
     max_attempts: int = Field(8, ge=1, le=100)
     backoff_base: Duration = 30.0
     backoff_max: Duration = 3600.0
-    timeout: Duration = 30.0
+    timeout: Interval = 30.0
     concurrency: int = Field(4, ge=1, le=64)
+
+    @field_validator("backoff_max")
+    @classmethod
+    def _check_backoff(cls, value: float, info: ValidationInfo) -> float:
+        # A field validator, not a model one: it is reported even when another delivery key is wrong too.
+        base = info.data.get("backoff_base")
+        if base is not None and value < base:
+            raise ValueError(
+                f"backoff_max ({value:g}s) is below backoff_base ({base:g}s): retries could never back off as far "
+                "as they start"
+            )
+        return value
 
 
 class TargetSettings(Section):
@@ -261,7 +325,7 @@ class TargetSettings(Section):
 SourceName = Annotated[
     str, Field(pattern=r"^(federal_register|public_inspection|ecfr|regulations_gov|page:.+|feed:.+)$")
 ]
-FieldName = Literal["title", "abstract", "action", "agencies", "full_text"]
+FieldName = Annotated[Literal["title", "abstract", "action", "agencies", "full_text"], BeforeValidator(_lower)]
 _DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")
 
 
@@ -270,7 +334,7 @@ class WatchlistSettings(Section):
     query: str | None = None
     regex: list[str] = Field(default_factory=list)
     fields: list[FieldName] = Field(default_factory=lambda: list(_DEFAULT_FIELDS))
-    full_text: FullTextMode = Field(
+    full_text: Annotated[FullTextMode, BeforeValidator(_lower)] = Field(
         "never", description="search the full text: never, without_abstract (documents with no abstract), always"
     )
     agencies: list[str] = Field(default_factory=list)
@@ -322,7 +386,8 @@ class WatchlistSettings(Section):
         try:
             self.compile()
         except WatchlistError as exc:
-            raise ValueError(str(exc)) from None
+            shown = "".join(f"\n      {line}" for line in exc.pointer.splitlines())
+            raise ValueError(f"{exc.detail}{shown}") from None
         return self
 
 
@@ -357,14 +422,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     allow_private_targets: bool = False
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["text", "json"] = "text"
-    reminder_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, US Eastern")
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
+    reminder_time: Annotated[str, BeforeValidator(_clock_time)] = Field("08:00", description="HH:MM, US Eastern")
     federal_register: FederalRegisterSettings = FederalRegisterSettings()
     public_inspection: PublicInspectionSettings = PublicInspectionSettings()
     ecfr: EcfrSettings = EcfrSettings()
     regulations_gov: RegulationsGovSettings = RegulationsGovSettings()
-    pages: list[PageSettings] = Field(default_factory=list)
+    pages: list[PageSettings] = Field(default_factory=_default_pages)
     feeds: list[FeedSettings] = Field(default_factory=list)
     ops_alert_after_failures: int = Field(3, ge=1, description="failed polls in a row before the ops target hears")
     http: HttpSettings = HttpSettings()
@@ -375,31 +440,6 @@ class Settings(BaseSettings):
         default_factory=_default_targets
     )
     watchlists: list[WatchlistSettings] = Field(default_factory=_default_watchlists)
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> Settings:
-        for kind, items in (("watchlist", self.watchlists), ("page", self.pages), ("feed", self.feeds)):
-            names = [item.name for item in items]
-            duplicates = sorted({n for n in names if names.count(n) > 1})
-            if duplicates:
-                raise ValueError(f"{kind} names must be unique; repeated: {', '.join(duplicates)}")
-        known = {"federal_register", "public_inspection", "ecfr", "regulations_gov"}
-        known |= {f"page:{p.name}" for p in self.pages} | {f"feed:{f.name}" for f in self.feeds}
-        for watchlist in self.watchlists:
-            unknown_sources = [s for s in watchlist.sources if s not in known]
-            if unknown_sources:
-                raise ValueError(
-                    f"watchlist {watchlist.name!r} names unknown source(s) {', '.join(unknown_sources)}; "
-                    f"known: {', '.join(sorted(known))}"
-                )
-        for watchlist in self.watchlists:
-            unknown = [t for t in watchlist.notify or () if t not in self.targets]
-            if unknown:
-                raise ValueError(
-                    f"watchlist {watchlist.name!r} notifies unknown target(s) {', '.join(unknown)}; "
-                    f"known targets: {', '.join(sorted(self.targets)) or '(none)'}"
-                )
-        return self
 
     @classmethod
     def settings_customise_sources(
@@ -461,19 +501,126 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
     return path or "(top level)"
 
 
+def _env_name(loc: tuple[int | str, ...]) -> str | None:
+    """The MONITOR_ variable that set the value at `loc`, if one did (the longest that is set)."""
+    parts: list[str] = []
+    found = None
+    for part in loc:
+        if isinstance(part, int):
+            break
+        parts.append(part.upper())
+        name = "MONITOR_" + "__".join(parts)
+        if name in os.environ:
+            found = name
+    return found
+
+
 def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; see config/monitor.example.toml)"
+    if (variable := _env_name(loc)) is not None:
+        return f"environment variable {variable}: {message}"
     return f"{where}: {_key_path(loc, data)}: {message}"
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    """ "unknown target 'slak'; did you mean 'slack'? known targets: ops, slack"."""
+    known = sorted(known)
+    return f"unknown {kind} {name!r}{_closest(name, known)} known {kind}s: {', '.join(known) or '(none)'}".replace(
+        f"{name!r} known", f"{name!r}; known"
+    )
+
+
+def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: str) -> list[str]:
+    """Problems between sections: duplicate names, watchlists naming unknown sources or targets. Read from the
+    loaded settings, or from the file itself when other problems kept it from loading, so that every problem
+    is listed in one pass."""
+    if settings is not None:
+        watchlists = [w.model_dump() for w in settings.watchlists]
+        targets = set(settings.targets)
+        pages = [p.name for p in settings.pages]
+        feeds = [f.name for f in settings.feeds]
+    else:
+        watchlists = [w for w in data.get("watchlists", []) if isinstance(w, dict)]
+        raw_targets = data.get("targets")
+        targets = set(raw_targets) if isinstance(raw_targets, dict) else set(_default_targets())
+        raw_pages = data.get("pages")
+        pages = (
+            [str(p.get("name")) for p in raw_pages if isinstance(p, dict)]
+            if isinstance(raw_pages, list)
+            else [p.name for p in _default_pages()]
+        )
+        feeds = [str(f.get("name")) for f in data.get("feeds", []) if isinstance(f, dict)]
+    problems = []
+    for kind, names in (("watchlists", [str(w.get("name")) for w in watchlists]), ("pages", pages), ("feeds", feeds)):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(f"{where}: {kind}: names must be unique; repeated: {', '.join(repeated)}")
+    known_sources = {"federal_register", "public_inspection", "ecfr", "regulations_gov"}
+    known_sources |= {f"page:{n}" for n in pages} | {f"feed:{n}" for n in feeds}
+    for index, watchlist in enumerate(watchlists):
+        path = f"watchlists[{index}] ({watchlist.get('name')})"
+        for source in watchlist.get("sources") or []:
+            if source not in known_sources:
+                problems.append(f"{where}: {path}.sources: {_unknown('source', str(source), known_sources)}")
+        for target in watchlist.get("notify") or []:
+            if target not in targets:
+                problems.append(f"{where}: {path}.notify: {_unknown('target', str(target), targets)}")
+    return problems
+
+
+def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Relative paths in a config file mean relative to the file's folder, not to wherever the service was
+    started from."""
+
+    def resolve(value: Any) -> Any:
+        return str(folder / value) if isinstance(value, str) and value and not Path(value).is_absolute() else value
+
+    if "data_dir" in data:
+        data["data_dir"] = resolve(data["data_dir"])
+    for target in (data.get("targets") or {}).values():
+        if isinstance(target, dict) and "url_file" in target:
+            target["url_file"] = resolve(target["url_file"])
+    regulations = data.get("regulations_gov")
+    if isinstance(regulations, dict) and "api_key_file" in regulations:
+        regulations["api_key_file"] = resolve(regulations["api_key_file"])
+    return data
+
+
+def _known_variables() -> set[str]:
+    known = {CONFIG_ENV, "MONITOR_TARGETS"}
+    for name, field in Settings.model_fields.items():
+        known.add(f"MONITOR_{name.upper()}")
+        for sub in getattr(field.annotation, "model_fields", {}):
+            known.add(f"MONITOR_{name.upper()}__{sub.upper()}")
+    return known
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Warnings for MONITOR_ variables that set nothing, with the closest known name. Warnings, not errors:
+    orchestrators inject variables of their own (Kubernetes sets MONITOR_PORT for a service named monitor)."""
+    environ = os.environ if environ is None else environ
+    known = _known_variables()
+    warnings = []
+    for name in sorted(environ):
+        if not name.startswith("MONITOR_") or name in known or name.startswith("MONITOR_TARGETS__"):
+            continue
+        warnings.append(f"environment variable {name} is not a setting and is ignored{_closest(name, known)}")
+    return warnings
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
     """Load settings from `path` (or $MONITOR_CONFIG), the environment and the defaults.
 
     A file that was asked for explicitly must exist: a typo in a path never silently means "defaults".
-    Raises ConfigError naming every problem.
+    Raises ConfigError naming every problem, all in one pass.
     """
     if path is None and os.environ.get(CONFIG_ENV):
         path = os.environ[CONFIG_ENV]
@@ -492,14 +639,22 @@ def load_settings(path: Path | str | None = None) -> Settings:
             raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
         except UnicodeDecodeError:
             raise ConfigError([f"{file}: not valid TOML: the file is not UTF-8 text"]) from None
+        data = _relative_to(data, file.resolve().parent)
+    problems: list[str] = []
+    settings: Settings | None = None
     token = _FILE_DATA.set(data)
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise ConfigError([_describe(e, where, data) for e in exc.errors()]) from None
+        problems += [_describe(e, where, data) for e in exc.errors()]
     finally:
         _FILE_DATA.reset(token)
-    _check_targets(settings, where)
+    problems += _cross_problems(data, settings, where)
+    if settings is not None:
+        problems += _target_problems(settings, where)
+    if problems:
+        raise ConfigError(list(dict.fromkeys(problems)))
+    assert settings is not None
     return settings
 
 
@@ -517,7 +672,7 @@ def load_web_settings(path: Path | str | None) -> WebSettings | None:
         return None
 
 
-def _check_targets(settings: Settings, where: str) -> None:
+def _target_problems(settings: Settings, where: str) -> list[str]:
     problems = []
     if settings.regulations_gov.enabled:
         try:
@@ -529,8 +684,7 @@ def _check_targets(settings: Settings, where: str) -> None:
             check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)
         except (ValueError, TargetRefused) as exc:
             problems.append(f"{where}: targets.{name}: {exc}")
-    if problems:
-        raise ConfigError(problems)
+    return problems
 
 
-__all__ = ["DOCUMENT_TYPES", "ConfigError", "Settings", "load_settings", "parse_duration"]
+__all__ = ["DOCUMENT_TYPES", "ConfigError", "Settings", "load_settings", "parse_duration", "unknown_environment"]

@@ -67,14 +67,11 @@ async def backfill(
     app: App,
     since: date,
     until: date,
-    watchlist: str | None,
-    send: bool,
+    matcher: Matcher,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> list[BackfillHit]:
+    """What `matcher`'s watchlists would have alerted for documents published since..until."""
     source = FederalRegisterSource(app.settings.federal_register, app.http)
-    matcher = app.evaluator.matcher
-    if watchlist is not None:
-        matcher = Matcher([w for w in matcher.watchlists if w.name == watchlist])
     hits: list[BackfillHit] = []
     scanned = texts = done = 0
     async for window, left in source.fetch_windows(since, until):
@@ -88,22 +85,50 @@ async def backfill(
         done += 1
         if on_progress is not None:
             on_progress(Progress(done, done + left, scanned, texts, len(hits)))
-    if send:
-        watchlists = {w.name: w for w in matcher.watchlists}
-        alerts = [
-            Alert(
-                key=alert_key("published", hit.document, hit.match.watchlist),
-                event="published",
-                watchlist=hit.match.watchlist,
-                document=hit.document,
-                match=hit.match,
-                notify=watchlists[hit.match.watchlist].notify,
-            )
-            for hit in hits
-        ]
-        app.store.save_alerts(alerts, app.clock(), app.routing)
-        await app.dispatcher.dispatch_due()
     return hits
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What `backfill --send` did."""
+
+    queued: int  # alerts new to the outbox
+    already: int  # alerts the service (or an earlier backfill) had sent or queued before: not repeated
+    sent: int  # deliveries accepted now
+    pending: int  # deliveries left for a retry
+    dead: int  # deliveries refused
+
+    def line(self) -> str:
+        return (
+            f"sent: {self.queued} new alert(s) queued ({self.already} already alerted before, not repeated); "
+            f"deliveries: {self.sent} accepted, {self.pending} to retry, {self.dead} refused"
+        )
+
+
+async def send_hits(app: App, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]]) -> SendReport:
+    """Alert the hits, each at most once ever: the keys are the live service's, so it never repeats them."""
+    alerts = [
+        Alert(
+            key=alert_key("published", hit.document, hit.match.watchlist),
+            event="published",
+            watchlist=hit.match.watchlist,
+            document=hit.document,
+            match=hit.match,
+            notify=notify[hit.match.watchlist],
+        )
+        for hit in hits
+    ]
+    before = app.store.count_deliveries()
+    queued = app.store.save_alerts(alerts, app.clock(), app.routing)
+    await app.dispatcher.dispatch_due()
+    after = app.store.count_deliveries()
+    return SendReport(
+        queued=queued,
+        already=len(alerts) - queued,
+        sent=after.get("sent", 0) - before.get("sent", 0),
+        pending=after.get("pending", 0) - before.get("pending", 0),
+        dead=after.get("dead", 0) - before.get("dead", 0),
+    )
 
 
 def format_hits(hits: list[BackfillHit], as_json: bool) -> str:
@@ -115,7 +140,7 @@ def format_hits(hits: list[BackfillHit], as_json: bool) -> str:
         terms = ", ".join(f"{h.term} ({h.field})" for h in hit.match.hits)
         lines.append(f"{doc.publication_date} {doc.number} [{hit.match.watchlist}] {doc.title}")
         lines.append(f"    matched: {terms}")
-    lines.append(f"{len(hits)} alert(s) would have been sent")
+    lines.append(f"{len(hits)} hit(s)")
     return "\n".join(lines)
 
 

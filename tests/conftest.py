@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeFederalRegister, Receiver
+from tests.fakes import FakeFederalRegister, Receiver, offline
 
 _real_connect = socket.socket.connect
 
@@ -87,7 +87,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             'query = \'"artificial intelligence" | "model weights" | "advanced computing"\'',
         ]
         path = tmp_path / "monitor.toml"
-        path.write_text("\n".join(lines) + "\n" + extra)
+        path.write_text(offline("\n".join(lines) + "\n" + extra))
         return path
 
     return write

@@ -345,3 +345,14 @@ async def start_service(*args: str, stdout: Any = None, stderr: Any = None, env:
         stdout=asyncio.subprocess.DEVNULL if stdout is None else stdout,
         stderr=asyncio.subprocess.DEVNULL if stderr is None else stderr,
     )
+
+
+def offline(config: str) -> str:
+    """A test config that reaches only the fakes it names: the built-in BIS pages, public inspection and eCFR
+    defaults are turned off unless the config sets them itself."""
+    if "[[pages]]" not in config and "\npages =" not in f"\n{config}":
+        config = "pages = []\n" + config
+    for section in ("public_inspection", "ecfr"):
+        if f"[{section}]" not in config:
+            config = config.rstrip("\n") + f"\n[{section}]\nenabled = false\n"
+    return config

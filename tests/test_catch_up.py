@@ -14,7 +14,7 @@ import pytest
 from monitor.app import App
 from monitor.core.clock import CatchUp, catch_up_window
 from monitor.settings import ConfigError, load_settings
-from tests.fakes import FakeFederalRegister, Receiver, pi_document, synthetic_document
+from tests.fakes import FakeFederalRegister, Receiver, offline, pi_document, synthetic_document
 from tests.test_backbone import Clock
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 ET, Wednesday 2026-11-18
@@ -85,11 +85,13 @@ def daily_volume(first: date, days: int, per_day: int, seed: int = 3) -> list[di
 def config_for(tmp_path: Path, fr: FakeFederalRegister, receiver: Receiver, extra: str = "") -> Path:
     path = tmp_path / "monitor.toml"
     path.write_text(
-        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n'
-        f'[federal_register]\nbase_url = "{fr.base_url}"\nper_page = 1000\nrequests_per_second = 50\n{extra}'
-        f'[public_inspection]\nenabled = true\n[targets.hook]\nurl = "{receiver.url()}"\n'
-        f'[targets.ops]\nurl = "{receiver.url("ops")}"\n'
-        "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\nnotify = ['hook']\n"
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n'
+            f'[federal_register]\nbase_url = "{fr.base_url}"\nper_page = 1000\nrequests_per_second = 50\n{extra}'
+            f'[public_inspection]\nenabled = true\n[targets.hook]\nurl = "{receiver.url()}"\n'
+            f'[targets.ops]\nurl = "{receiver.url("ops")}"\n'
+            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\nnotify = ['hook']\n"
+        )
     )
     return path
 

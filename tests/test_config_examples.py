@@ -74,16 +74,19 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ("[targets.a]\nurl = 'json://192.168.1.10/hook'", "targets.a: json://192.168.1.10/"),
         (
             "[[watchlists]]\nname = 'w'\nquery = '(a | b'",
-            "watchlists[0] (w): watchlist 'w': invalid query: unbalanced parenthesis at position 1",
+            "watchlists[0] (w): query: unbalanced parenthesis at position 1\n      (a | b\n      ^",
         ),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\nsurprise = 1", "watchlists[0] (w).surprise: unknown key"),
-        ("[[watchlists]]\nname = 'w'\nquery = 'a'\nnotify = ['nobody']", "notifies unknown target(s) nobody"),
+        (
+            "[[watchlists]]\nname = 'w'\nquery = 'a'\nnotify = ['nobody']",
+            "watchlists[0] (w).notify: unknown target 'nobody'; known targets: console",
+        ),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\ntypes = ['MEMO']", "watchlists[0] (w).types[0]: Input should be"),
         ("[[watchlists]]\nname='w'\nquery='a'\n[[watchlists]]\nname='w'\nquery='b'", "repeated: w"),
         ("data_dir = ", "not valid TOML"),
         (
             "[[watchlists]]\nname = 'w'\nregex = ['ai(']",
-            "watchlist 'w': invalid regex 'ai(': missing ), unterminated subpattern at position 3",
+            "watchlists[0] (w): regex: missing ), unterminated subpattern at position 3\n      ai(\n        ^",
         ),
         ("[[watchlists]]\nname = 'w'", "watchlist 'w': give a query, a regex, or both"),
         ("[[watchlists]]\nname = 'w'\nquery = 'a'\ncfr = ['15']", "cfr '15' is not TITLE:PART"),

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from monitor.app import App
 from monitor.core.identity import ecfr_part_item, ecfr_part_item_of_section
 from monitor.settings import load_settings
-from tests.fakes import Receiver
+from tests.fakes import Receiver, offline
 from tests.test_process import fr_monitor
 
 
@@ -70,12 +70,14 @@ class PartwiseEcfr:
 def write_config(tmp_path: Path, fake: PartwiseEcfr, receiver: Receiver) -> Path:
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nops_alert_after_failures = 2\n'
-        "[web]\nenabled = false\n"
-        "[federal_register]\nenabled = false\n"
-        f'[ecfr]\nenabled = true\nbase_url = "{fake.server.make_url("/v1/")}"\nparts = ["15:734", "15:744"]\n'  # type: ignore[union-attr]
-        f'[targets.hook]\nurl = "{receiver.url()}"\n[targets.ops]\nurl = "{receiver.url("ops")}"\n'
-        "[[watchlists]]\nname = 'ear'\nquery = 'zzznotaword'\ncfr = ['15:730-774']\nnotify = ['hook']\n"
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nops_alert_after_failures = 2\n'
+            "[web]\nenabled = false\n"
+            "[federal_register]\nenabled = false\n"
+            f'[ecfr]\nenabled = true\nbase_url = "{fake.server.make_url("/v1/")}"\nparts = ["15:734", "15:744"]\n'  # type: ignore[union-attr]
+            f'[targets.hook]\nurl = "{receiver.url()}"\n[targets.ops]\nurl = "{receiver.url("ops")}"\n'
+            "[[watchlists]]\nname = 'ear'\nquery = 'zzznotaword'\ncfr = ['15:730-774']\nnotify = ['hook']\n"
+        )
     )
     return config
 

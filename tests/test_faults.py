@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestServer
 
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, synthetic_document
+from tests.fakes import FakeFederalRegister, Receiver, offline, synthetic_document
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTS = [
@@ -103,11 +103,13 @@ async def test_flaky_upstream_seeded(tmp_path):
     try:
         config = tmp_path / "monitor.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-            f'[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 100\n'
-            "[http]\ntimeout = 1\nmax_response_bytes = 1048576\n"
-            f'[delivery]\nbackoff_base = "0s"\n[targets.hook]\nurl = "{receiver.url()}"\n'
-            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                f'[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 100\n'
+                "[http]\ntimeout = 1\nmax_response_bytes = 1048576\n"
+                f'[delivery]\nbackoff_base = "0s"\n[targets.hook]\nurl = "{receiver.url()}"\n'
+                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            )
         )
         app = App(load_settings(config))
         await app.run_once()
@@ -189,11 +191,13 @@ async def test_flaky_receivers(fake_fr, tmp_path, behaviour, state, attempts):
                 receiver.script = [(200, {"Content-Type": "text/html"})]
         config = tmp_path / "monitor.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-            f'[federal_register]\nbase_url = "{fake_fr.base_url}"\nper_page = 100\n'
-            '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\nmax_attempts = 3\ntimeout = 1\n'
-            f'[targets.hook]\nurl = "{url}"\n'
-            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                f'[federal_register]\nbase_url = "{fake_fr.base_url}"\nper_page = 100\n'
+                '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\nmax_attempts = 3\ntimeout = 1\n'
+                f'[targets.hook]\nurl = "{url}"\n'
+                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            )
         )
         app = App(load_settings(config))
         await app.run_once()

@@ -16,7 +16,7 @@ from monitor.app import App
 from monitor.core.lifecycle import alert_key
 from monitor.models import Document
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
+from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
 
 ITEM = """<item><title>{title}</title>
 <link>https://www.federalregister.gov/documents/2025/01/29/{number}/x</link>
@@ -55,11 +55,13 @@ async def feed() -> AsyncIterator[FakeFeed]:
 def write_config(tmp_path: Path, fr: FakeFederalRegister, feed: FakeFeed, receiver: Receiver) -> Path:
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-        f'[federal_register]\nbase_url = "{fr.base_url}"\nrequests_per_second = 100\n'
-        f'[targets.hook]\nurl = "{receiver.url()}"\n'
-        f'[[feeds]]\nname = "fr-bis"\nurl = "{feed.server.make_url("/bis.rss")}"\n'  # type: ignore[union-attr]
-        "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+            f'[federal_register]\nbase_url = "{fr.base_url}"\nrequests_per_second = 100\n'
+            f'[targets.hook]\nurl = "{receiver.url()}"\n'
+            f'[[feeds]]\nname = "fr-bis"\nurl = "{feed.server.make_url("/bis.rss")}"\n'  # type: ignore[union-attr]
+            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+        )
     )
     return config
 

@@ -20,7 +20,7 @@ from monitor.settings import load_settings
 from monitor.sources.feeds import FeedError, parse_feed
 from monitor.sources.http import HttpClient, SourceError
 from monitor.sources.pages import PageError, parse_page
-from tests.fakes import FIXTURES, Receiver, ai_diffusion_rule
+from tests.fakes import FIXTURES, Receiver, ai_diffusion_rule, offline
 
 # -- a fake bis.gov ----------------------------------------------------------------------------------------
 
@@ -111,13 +111,15 @@ def page_config(
 ) -> Path:
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n'
-        "[federal_register]\nenabled = false\n[web]\nenabled = false\n"
-        '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\n'
-        f'[targets.hook]\nurl = "{receiver.url()}"\n{targets}'
-        f'[[pages]]\nname = "bis-press"\nurl = "{bis.url}"\nselector = "main"\n'
-        f"ignore = ['Last updated: .*']\nfollow_links = {'true' if follow else 'false'}\n"
-        '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence" | "AI diffusion"\'\n' + extra
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n'
+            "[federal_register]\nenabled = false\n[web]\nenabled = false\n"
+            '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\n'
+            f'[targets.hook]\nurl = "{receiver.url()}"\n{targets}'
+            f'[[pages]]\nname = "bis-press"\nurl = "{bis.url}"\nselector = "main"\n'
+            f"ignore = ['Last updated: .*']\nfollow_links = {'true' if follow else 'false'}\n"
+            '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence" | "AI diffusion"\'\n' + extra
+        )
     )
     return config
 
@@ -301,11 +303,13 @@ async def test_feed_and_api_share_one_alert(fake_fr, receiver, tmp_path):
     try:
         config = tmp_path / "monitor.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-            f'[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
-            f'[targets.hook]\nurl = "{receiver.url()}"\n'
-            f'[[feeds]]\nname = "fr-bis"\nurl = "{server.make_url("/feed.rss")}"\n'
-            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                f'[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
+                f'[targets.hook]\nurl = "{receiver.url()}"\n'
+                f'[[feeds]]\nname = "fr-bis"\nurl = "{server.make_url("/feed.rss")}"\n'
+                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            )
         )
         await cycle(config)  # baseline of both
         feed_body["text"] = FR_RSS.format(stamp="y", description=DESCRIPTION)  # the feed sees 2025-00636 first
@@ -407,11 +411,14 @@ async def test_ecfr_one_alert_per_amended_section(receiver, tmp_path):
     try:
         config = tmp_path / "monitor.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-            "[federal_register]\nenabled = false\n"
-            f'[ecfr]\nenabled = true\nbase_url = "{fake.server.make_url("/api/versioner/v1/")}"\nparts = ["15:744"]\n'
-            f'[targets.hook]\nurl = "{receiver.url()}"\n'
-            "[[watchlists]]\nname = 'ear-744'\nquery = 'zzznotaword'\ncfr = ['15:744']\n"
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                "[federal_register]\nenabled = false\n"
+                f'[ecfr]\nenabled = true\nbase_url = "{fake.server.make_url("/api/versioner/v1/")}"\n'
+                'parts = ["15:744"]\n'
+                f'[targets.hook]\nurl = "{receiver.url()}"\n'
+                "[[watchlists]]\nname = 'ear-744'\nquery = 'zzznotaword'\ncfr = ['15:744']\n"
+            )
         )
         await cycle(config)  # baseline: reads the part once
         await cycle(config)  # nothing amended: only titles.json

@@ -46,7 +46,7 @@ async def test_run_once_with_a_failing_receiver_still_exits_zero(fake_fr, receiv
     assert receiver.attempts == 1
     code, out, _ = await fr_monitor("alerts", "--config", str(config))
     assert code == 0
-    assert "2025-00636" in out and "hook: pending, 1 attempt(s) (receiver answered HTTP 500)" in out
+    assert "2025-00636" in out and "delivery 1 to hook: pending, 1 attempt(s): receiver answered HTTP 500" in out
 
 
 async def test_check_config(tmp_path):

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from monitor.app import App
 from monitor.settings import ConfigError, load_settings
 from monitor.sources.regulations_gov import parse_documents
-from tests.fakes import FIXTURES, Receiver
+from tests.fakes import FIXTURES, Receiver, offline
 
 KEY = "CANARYKEY42"
 PAGE = json.loads((FIXTURES / "regulations_gov" / "documents_page1.json").read_text())
@@ -59,11 +59,13 @@ async def test_comment_period_lifecycle(tmp_path, monkeypatch: pytest.MonkeyPatc
     try:
         config = tmp_path / "monitor.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-            "[federal_register]\nenabled = false\n"
-            f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
-            f'[targets.hook]\nurl = "{receiver.url()}"\n'
-            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                "[federal_register]\nenabled = false\n"
+                f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
+                f'[targets.hook]\nurl = "{receiver.url()}"\n'
+                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            )
         )
 
         async def cycle() -> None:

@@ -17,7 +17,7 @@ from monitor.models import Document
 from monitor.settings import ConfigError, load_settings
 from monitor.sources.federal_register import parse_document
 from monitor.tuning import Progress, backfill, explain, format_explanations
-from tests.fakes import FakeFederalRegister, synthetic_document
+from tests.fakes import FakeFederalRegister, offline, synthetic_document
 
 RELEVANCE = Path(__file__).parent / "fixtures" / "relevance"
 
@@ -171,13 +171,15 @@ async def test_backfill_reads_full_texts_as_the_service_does(fake_fr: FakeFedera
     fake_fr.filter_dates = True
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
-        "requests_per_second = 100\nfull_text_requests_per_second = 100\n"
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\n[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
+            "requests_per_second = 100\nfull_text_requests_per_second = 100\n"
+        )
     )
     app = App(load_settings(config))
     seen: list[Progress] = []
     try:
-        hits = await backfill(app, date(2025, 7, 1), date(2025, 7, 31), None, send=False, on_progress=seen.append)
+        hits = await backfill(app, date(2025, 7, 1), date(2025, 7, 31), app.evaluator.matcher, on_progress=seen.append)
         cached = app.store.load_full_text("2025-21665")
     finally:
         await app.close()
@@ -204,8 +206,10 @@ async def test_explain_names_what_was_searched_and_what_was_not_counted(
     fake_fr.full_texts = {"2025-21665": "The development of artificial intelligence (AI) matters."}
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
-        "full_text_requests_per_second = 100\n"
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\n[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
+            "full_text_requests_per_second = 100\n"
+        )
     )
     app = App(load_settings(config))
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.app import App
 from monitor.settings import ConfigError, load_settings
-from tests.fakes import Receiver, ai_diffusion_rule, synthetic_document
+from tests.fakes import Receiver, ai_diffusion_rule, offline, synthetic_document
 from tests.test_delivery import SmtpSink, free_port, smtp  # noqa: F401 - fixture
 from tests.test_process import fr_monitor
 
@@ -45,11 +45,13 @@ url = "mailto://alerts:{CANARY}@127.0.0.1:{smtp_port}?from=a@example.com&to=b@ex
 """  # type: ignore[union-attr]
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nlog_level = "DEBUG"\n'
-        f'[federal_register]\nbase_url = "{fake_fr.base_url}"\nper_page = 100\n'
-        '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\nmax_attempts = 2\ntimeout = 1\n'
-        + targets
-        + '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nlog_level = "DEBUG"\n'
+            f'[federal_register]\nbase_url = "{fake_fr.base_url}"\nper_page = 100\n'
+            '[delivery]\nbackoff_base = "0s"\nbackoff_max = "0s"\nmax_attempts = 2\ntimeout = 1\n'
+            + targets
+            + '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+        )
     )
     env = {"CANARY_URL": f"json://user:{CANARY}@127.0.0.1:{r429.server.port}/b"}  # type: ignore[union-attr]
     outputs = []
@@ -93,10 +95,12 @@ async def test_slack_token_never_leaks(fake_fr, tmp_path, caplog):
     try:
         config = tmp_path / "c.toml"
         config.write_text(
-            f'data_dir = "{tmp_path / "data"}"\nlog_level = "DEBUG"\n'
-            f'[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
-            f'[targets.team]\nurl = "slack://T000AAAA/B000BBBB/{CANARY}"\n'
-            '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nlog_level = "DEBUG"\n'
+                f'[federal_register]\nbase_url = "{fake_fr.base_url}"\n'
+                f'[targets.team]\nurl = "slack://T000AAAA/B000BBBB/{CANARY}"\n'
+                '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+            )
         )
         for _ in range(2):
             app = App(load_settings(config))

@@ -39,7 +39,7 @@ async def test_backfill_finds_what_would_have_alerted(fake_fr: FakeFederalRegist
     config.write_text(config.read_text().replace("per_page = 2", "per_page = 100"))
     app = App(load_settings(config))
     try:
-        hits = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), None, send=False)
+        hits = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), app.evaluator.matcher)
     finally:
         await app.close()
     assert [(h.document.number, h.match.watchlist) for h in hits] == [("2025-00636", "ai")]
@@ -55,7 +55,7 @@ async def test_backfill_splits_windows_the_api_would_cap(fake_fr, receiver, writ
     config.write_text(config.read_text().replace("per_page = 2", "per_page = 1000"))
     app = App(load_settings(config))
     try:
-        source_docs = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), None, send=False)
+        source_docs = await backfill(app, date(2025, 1, 1), date(2025, 12, 31), app.evaluator.matcher)
     finally:
         await app.close()
     assert source_docs == []

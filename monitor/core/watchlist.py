@@ -36,7 +36,21 @@ _CFR_REF = re.compile(r"^(\d+) CFR (\d+)")
 
 
 class WatchlistError(ValueError):
-    """A watchlist that cannot be compiled; the message names the watchlist and the position."""
+    """A watchlist that cannot be compiled; the message names the watchlist and the position.
+
+    `detail` is the problem without the watchlist's name, and `pointer` (for a query or a regex) the text with a
+    caret under the position, for a person to find it."""
+
+    def __init__(self, message: str, detail: str = "", pointer: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+        self.pointer = pointer
+
+
+def caret(text: str, position: int) -> str:
+    """Two lines: the text (on one line) and a caret under the 1-based `position`."""
+    flat = " ".join(text.splitlines()) if "\n" in text else text
+    return f"{flat}\n{' ' * max(0, position - 1)}^"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +126,20 @@ class Watchlist:
         try:
             node = parse_query(query) if query is not None else None
         except QueryError as exc:
-            raise WatchlistError(f"watchlist {name!r}: invalid query: {exc}") from None
+            raise WatchlistError(
+                f"watchlist {name!r}: invalid query: {exc}", f"query: {exc}", caret(query or "", exc.position)
+            ) from None
         patterns = []
         for pattern in regex:
             try:
                 patterns.append(re.compile(pattern, re.IGNORECASE))
             except re.error as exc:
                 position = f" at position {exc.pos + 1}" if exc.pos is not None else ""
-                raise WatchlistError(f"watchlist {name!r}: invalid regex {pattern!r}: {exc.msg}{position}") from None
+                raise WatchlistError(
+                    f"watchlist {name!r}: invalid regex {pattern!r}: {exc.msg}{position}",
+                    f"regex: {exc.msg}{position}",
+                    caret(pattern, exc.pos + 1) if exc.pos is not None else pattern,
+                ) from None
         if node is None and not patterns:
             raise WatchlistError(f"watchlist {name!r}: give a query, a regex, or both")
         fields = tuple(dict.fromkeys(fields))

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import apprise
 from apprise.decorators import notify as apprise_plugin
@@ -63,6 +64,13 @@ def privacy_url(url: str) -> str:
         plugin = instantiate(url)
     except TargetRefused:
         return "(unparsable URL hidden)"
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in ("webhook", "webhooks"):  # our own plugin: Apprise's privacy form would drop the host
+        parts = urlsplit(url)
+        user = "****@" if parts.username or parts.password else ""
+        port = f":{parts.port}" if parts.port else ""
+        tail = "/…" if parts.path.strip("/") or parts.query else ""
+        return f"{scheme}://{user}{parts.hostname or ''}{port}{tail}"
     shown = str(plugin.url(privacy=True))
     scheme, _, rest = shown.partition("://")
     netloc, sep, tail = rest.partition("/")

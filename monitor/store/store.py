@@ -73,6 +73,10 @@ def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
     )
 
 
+class NoDatabase(Exception):
+    """A read command pointed at a folder where no service ever ran."""
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -89,6 +93,18 @@ class Store:
     @classmethod
     def open(cls, data_dir: Path) -> Store:
         return cls(data_dir / DB_FILENAME)
+
+    @classmethod
+    def open_existing(cls, data_dir: Path) -> Store:
+        """For commands that read: a folder with no database is an error that says so, and nothing is created
+        (a mistyped data_dir must not look like a monitor that has seen nothing)."""
+        path = data_dir / DB_FILENAME
+        if not path.is_file():
+            raise NoDatabase(
+                f"no database in {data_dir.resolve()} ({DB_FILENAME} is not there): no service has run with this "
+                "data_dir; check --config and data_dir"
+            )
+        return cls(path)
 
     def close(self) -> None:
         self.db.close()
@@ -390,22 +406,24 @@ class Store:
         )
         return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
 
-    def retry_deliveries(self, now: float, delivery_id: int | None = None) -> int:
-        """Make dead deliveries (or one delivery) pending again, due now, with a fresh set of attempts."""
+    def retry_deliveries(self, now: float, delivery_id: int | None = None) -> list[tuple[Delivery, Alert]]:
+        """Make dead deliveries (or one unsent delivery) pending again, due now, with a fresh set of attempts;
+        returns the deliveries it queued, as they were before."""
         with self.db.atomic():
-            if delivery_id is None:
-                cursor = self.db.execute(
+            where, params = (
+                ("d.state = 'dead'", []) if delivery_id is None else ("d.id = ? AND d.state != 'sent'", [delivery_id])
+            )
+            rows = self._rows(
+                f"SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE {where}",  # noqa: S608
+                params,
+            )
+            for row in rows:
+                self.db.execute(
                     "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?"
-                    " WHERE state = 'dead'",
-                    [now, now],
+                    " WHERE id = ?",
+                    [now, now, row["id"]],
                 )
-            else:
-                cursor = self.db.execute(
-                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?"
-                    " WHERE id = ? AND state != 'sent'",
-                    [now, now, delivery_id],
-                )
-            return int(cursor.rowcount)
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
 
     def save_target_health(self, target: str, error: str | None, now: float) -> bool:
         """Record a target's latest outcome; True when it changed between failing and healthy."""
@@ -450,8 +468,25 @@ class Store:
 
     # -- reading back -----------------------------------------------------------------------------------
 
-    def load_recent_alerts(self, limit: int) -> list[AlertRow]:
-        alerts = self._rows("SELECT id, data, created_at FROM alerts ORDER BY id DESC LIMIT ?", [limit])
+    def load_recent_alerts(
+        self, limit: int, *, watchlist: str | None = None, event: str | None = None, since: float | None = None
+    ) -> list[AlertRow]:
+        """The newest alerts first, with their deliveries; optionally one watchlist's, one event's, or those
+        created at or after `since`."""
+        conditions: list[str] = []
+        params: list[str | float] = []
+        for column, value in (("watchlist", watchlist), ("event", event)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            conditions.append("created_at >= ?")
+            params.append(since)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        alerts = self._rows(
+            f"SELECT id, data, created_at FROM alerts {where} ORDER BY id DESC LIMIT ?",  # noqa: S608 - fixed fragments
+            [*params, limit],
+        )
         result = []
         for row in alerts:
             deliveries = tuple(

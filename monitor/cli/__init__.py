@@ -1,0 +1,193 @@
+"""The `fr-monitor` command: parse arguments, load settings once, hand them to the command's module.
+
+Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a source failed); 2 the configuration
+(or the command line) is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from monitor import __version__
+from monitor.logs import setup_logging
+from monitor.settings import ConfigError, Settings, load_settings, unknown_environment
+
+EXIT_CONFIG = 2
+EVENTS = [
+    "public_inspection",
+    "published",
+    "updated",
+    "corrected",
+    "withdrawn",
+    "deadline",
+    "page_changed",
+    "cfr_changed",
+]
+
+
+def _add_log_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], default=argparse.SUPPRESS, help="log lines as text or JSON"
+    )
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="TOML config file (default: $MONITOR_CONFIG, else built-in defaults)",
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _since(text: str) -> str:
+    _date(text[:10])
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fr-monitor", description="Watch US federal sources for AI-related rules and send alerts."
+    )
+    parser.add_argument("--version", action="version", version=f"fr-monitor {__version__}")
+    _add_config(parser)
+    _add_log_format(parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the service (poll, match, alert)",
+        description="Run the service until SIGTERM or SIGINT, or with --once poll every enabled source once.",
+        epilog=(
+            "exit codes with --once: 0 when every enabled source polled and due deliveries were attempted, "
+            "1 when a source failed (each named on stderr), 2 on a configuration error"
+        ),
+    )
+    _add_config(run)
+    _add_log_format(run)
+    run.add_argument("--once", action="store_true", help="poll every enabled source once, send what is due, exit")
+
+    check = commands.add_parser("check-config", help="validate the configuration and print what it watches")
+    _add_config(check)
+    check.add_argument("--json", action="store_true", help="print the summary as JSON, for scripts")
+
+    health = commands.add_parser("healthcheck", help="exit 0 when the running service answers /healthz")
+    _add_config(health)
+
+    alerts = commands.add_parser("alerts", help="list recent alerts and their deliveries")
+    _add_config(alerts)
+    alerts.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+    alerts.add_argument("--watchlist", metavar="NAME", help="only this watchlist's alerts")
+    alerts.add_argument("--event", choices=EVENTS, help="only this event")
+    alerts.add_argument("--since", type=_since, metavar="DATE", help="only alerts from this date (US Eastern) on")
+    alerts.add_argument("--json", action="store_true", help="print JSON")
+
+    backfill = commands.add_parser(
+        "backfill", help="evaluate watchlists against past Federal Register documents (prints; sends with --send)"
+    )
+    _add_config(backfill)
+    backfill.add_argument("--since", type=_date, required=True, metavar="DATE", help="first publication date")
+    backfill.add_argument("--until", type=_date, metavar="DATE", help="last publication date (default today)")
+    backfill.add_argument("--watchlist", metavar="NAME", help="only this watchlist")
+    backfill.add_argument("--query", metavar="QUERY", help="try this query instead of the configured watchlists")
+    backfill.add_argument(
+        "--full-text",
+        choices=["never", "without_abstract", "always"],
+        default="never",
+        help="with --query: when to search the full text (default never)",
+    )
+    backfill.add_argument("--json", action="store_true", help="print JSON")
+    backfill.add_argument("--send", action="store_true", help="send the alerts too (each at most once, ever)")
+
+    deliveries = commands.add_parser("deliveries", help="list deliveries, optionally by state")
+    _add_config(deliveries)
+    deliveries.add_argument("--state", choices=["pending", "failed", "dead", "sent"], help="only this state")
+    deliveries.add_argument("--limit", type=int, default=50, metavar="N", help="how many (default 50)")
+
+    retry = commands.add_parser("retry", help="send dead deliveries (or one delivery) again")
+    _add_config(retry)
+    which = retry.add_mutually_exclusive_group()
+    which.add_argument("--dead", action="store_true", help="every dead delivery (the default)")
+    which.add_argument("id", nargs="?", type=int, help="one delivery, by the DELIVERY id `deliveries` shows")
+
+    test_notify = commands.add_parser("test-notify", help="send a realistic sample alert to one target")
+    _add_config(test_notify)
+    test_notify.add_argument("target", metavar="TARGET", help="a target name from the configuration")
+
+    explain = commands.add_parser("explain", help="show why each watchlist did or did not match a document")
+    _add_config(explain)
+    explain.add_argument("document_number", metavar="DOCUMENT_NUMBER")
+    explain.add_argument("--watchlist", metavar="NAME", help="only this watchlist")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Settings | None:
+    for warning in unknown_environment():
+        print(f"fr-monitor: warning: {warning}", file=sys.stderr)
+    try:
+        return load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        print("fr-monitor: invalid configuration:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "healthcheck":
+        from monitor.cli.setup import healthcheck
+
+        return healthcheck(getattr(args, "config", None))
+    settings = _load(args)
+    if settings is None:
+        return EXIT_CONFIG
+    if args.command == "check-config":
+        from monitor.cli.setup import check_config
+
+        return check_config(settings, args.json)
+    setup_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
+    if args.command in ("alerts", "deliveries", "retry"):
+        from monitor.cli import history
+        from monitor.testhooks import wall_clock
+
+        if args.command == "alerts":
+            return history.show_alerts(settings, args.limit, args.watchlist, args.event, args.since, args.json)
+        if args.command == "deliveries":
+            return history.show_deliveries(settings, args.state, args.limit)
+        return history.retry(settings, args.id, wall_clock())
+    if args.command == "test-notify":
+        from monitor.cli.setup import test_notify
+
+        return asyncio.run(test_notify(settings, args.target))
+    names = {w.name for w in settings.watchlists}
+    if getattr(args, "watchlist", None) and args.watchlist not in names:
+        print(f"fr-monitor: no watchlist named {args.watchlist!r}; known: {', '.join(sorted(names))}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        if args.command in ("backfill", "explain"):
+            from monitor.cli import tuning
+
+            return asyncio.run(
+                tuning.backfill(settings, args) if args.command == "backfill" else tuning.explain(settings, args)
+            )
+        from monitor.app import run_service
+
+        return asyncio.run(run_service(settings, once=args.once, config_path=getattr(args, "config", None)))
+    except KeyboardInterrupt:
+        return 0
+    except Exception:
+        logging.getLogger("monitor").exception("fr-monitor stopped on an unexpected error")
+        return 1

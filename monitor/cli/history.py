@@ -1,0 +1,179 @@
+"""What the service did: `alerts`, `deliveries` and `retry`. They read the database beside a running service
+and never create one: a folder where no service has run is an error that says so."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from monitor.cli.table import clean, eastern, short, table
+from monitor.core.clock import EASTERN
+from monitor.models import Alert, Delivery
+from monitor.settings import Settings
+from monitor.store.lock import service_running
+from monitor.store.store import NoDatabase, Store
+
+
+def open_store(data_dir: Path) -> Store | None:
+    try:
+        return Store.open_existing(data_dir)
+    except NoDatabase as exc:
+        print(f"fr-monitor: {exc}", file=sys.stderr)
+        return None
+
+
+def _document(alert: Alert) -> str:
+    return short(alert.document.number, 32)
+
+
+def _alert_row(alert_id: int, created_at: float, alert: Alert) -> list[str]:
+    return [str(alert_id), eastern(created_at), alert.event, alert.watchlist, _document(alert), alert.document.title]
+
+
+def _delivery_text(delivery: Delivery) -> str:
+    error = f": {delivery.last_error}" if delivery.last_error else ""
+    return f"delivery {delivery.id} to {delivery.target}: {delivery.state}, {delivery.attempts} attempt(s){error}"
+
+
+def show_alerts(
+    settings: Settings, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
+) -> int:
+    since_at = datetime.fromisoformat(since).replace(tzinfo=EASTERN).timestamp() if since else None
+    store = open_store(settings.data_dir)
+    if store is None:
+        return 1
+    try:
+        rows = store.load_recent_alerts(limit, watchlist=watchlist, event=event, since=since_at)
+    finally:
+        store.close()
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "alert_id": row.id,
+                        "created_at": datetime.fromtimestamp(row.created_at, EASTERN).isoformat(),
+                        "event": row.alert.event,
+                        "watchlist": row.alert.watchlist,
+                        "source": row.alert.document.source,
+                        "document_number": row.alert.document.number,
+                        "title": row.alert.document.title,
+                        "deliveries": [
+                            {
+                                "delivery_id": d.id,
+                                "target": d.target,
+                                "state": d.state,
+                                "attempts": d.attempts,
+                                "last_error": d.last_error,
+                            }
+                            for d in row.deliveries
+                        ],
+                    }
+                    for row in rows
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    if not rows:
+        print("no alerts" + (" match those filters" if watchlist or event or since else " yet"))
+        return 0
+    body = table(
+        ["ALERT", "TIME", "EVENT", "WATCHLIST", "DOCUMENT", "TITLE"],
+        [
+            [
+                str(r.id),
+                eastern(r.created_at),
+                r.alert.event,
+                r.alert.watchlist,
+                _document(r.alert),
+                r.alert.document.title,
+            ]
+            for r in rows
+        ],
+        [0, 0, 0, 24, 32, 70],
+    )
+    print(body)
+    print("\ndeliveries (retry one with `fr-monitor retry DELIVERY`):")
+    for row in rows:
+        for delivery in row.deliveries:
+            print(f"  alert {row.id}: {clean(_delivery_text(delivery))[:160]}")
+    return 0
+
+
+def show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
+    store = open_store(settings.data_dir)
+    if store is None:
+        return 1
+    try:
+        rows = store.load_deliveries(state, limit)
+    finally:
+        store.close()
+    if not rows:
+        print("no deliveries" + (f" in state {state}" if state else ""))
+        return 0
+    print(
+        table(
+            [
+                "DELIVERY",
+                "ALERT",
+                "TARGET",
+                "STATE",
+                "ATTEMPTS",
+                "NEXT ATTEMPT",
+                "EVENT",
+                "WATCHLIST",
+                "DOCUMENT",
+                "LAST ERROR",
+            ],
+            [
+                [
+                    str(d.id),
+                    str(d.alert_id),
+                    d.target,
+                    d.state,
+                    str(d.attempts),
+                    eastern(d.next_attempt_at) if d.state == "pending" else "-",
+                    a.event,
+                    a.watchlist,
+                    _document(a),
+                    d.last_error or "-",
+                ]
+                for d, a in rows
+            ],
+            [0, 0, 20, 0, 0, 0, 0, 24, 32, 80],
+        )
+    )
+    return 0
+
+
+def retry(settings: Settings, delivery_id: int | None, now: float) -> int:
+    store = open_store(settings.data_dir)
+    if store is None:
+        return 1
+    try:
+        queued = store.retry_deliveries(now, delivery_id)
+    finally:
+        store.close()
+    if delivery_id is not None and not queued:
+        print(f"fr-monitor: no unsent delivery with id {delivery_id} (see `fr-monitor deliveries`)", file=sys.stderr)
+        return 1
+    if not queued:
+        print("no dead deliveries: nothing to queue again")
+        return 0
+    for delivery, alert in queued:
+        print(
+            f"queued again: delivery {delivery.id} to {delivery.target} (was {delivery.state}, "
+            f"{delivery.attempts} attempt(s)): {alert.event} {short(alert.document.number, 40)} "
+            f"{short(alert.document.title, 60)}"
+        )
+    if service_running(settings.data_dir):
+        print(f"{len(queued)} queued with a fresh set of attempts; the running service sends them within a minute")
+    else:
+        print(
+            f"{len(queued)} queued with a fresh set of attempts; no service is running on {settings.data_dir}: "
+            "they are sent when one starts (`fr-monitor run`), or now with `fr-monitor run --once`"
+        )
+    return 0

@@ -1,0 +1,62 @@
+"""Setting up: `check-config`, `healthcheck` and `test-notify`."""
+
+from __future__ import annotations
+
+import sys
+
+from monitor.settings import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+
+def check_config(settings: Settings, as_json: bool) -> int:
+    from monitor.summary import format_summary, summarise, summary_json
+
+    print(summary_json(settings) if as_json else "configuration is valid\n" + format_summary(summarise(settings)))
+    return 0
+
+
+def healthcheck(config: str | None) -> int:
+    """For the image's HEALTHCHECK: no curl in the image. It asks the running service, so a config file edited
+    into an invalid state (which the running service rejects on reload) does not make a healthy service look
+    sick: only the [web] address is read from it then."""
+    import urllib.request
+
+    from monitor.settings import WebSettings, load_web_settings
+
+    try:
+        web = load_settings(config).web
+    except ConfigError:
+        web = load_web_settings(config) or WebSettings()
+    host = web.host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
+        host = "127.0.0.1"
+    url = f"http://{host}:{web.port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            healthy = response.status == 200
+    except OSError as exc:
+        print(f"fr-monitor: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("healthy" if healthy else "unhealthy")
+    return 0 if healthy else 1
+
+
+async def test_notify(settings: Settings, target: str) -> int:
+    from monitor.notify.render import channel_of, render_alert
+    from monitor.notify.samples import sample_alert
+    from monitor.notify.sender import AppriseSender
+    from monitor.notify.targets import privacy_url
+
+    urls = settings.target_urls()
+    if target not in urls:
+        print(f"fr-monitor: no target named {target!r}; known: {', '.join(sorted(urls))}", file=sys.stderr)
+        return EXIT_CONFIG
+    url = urls[target]
+    message = render_alert(sample_alert(test=True), channel_of(url))
+    outcome = await AppriseSender(settings.delivery.timeout, settings.allow_private_targets).send(url, message)
+    if outcome.ok:
+        print(f"sample alert sent to {target} ({privacy_url(url)})")
+        return 0
+    print(f"fr-monitor: sample alert to {target} ({privacy_url(url)}) failed: {outcome.error}", file=sys.stderr)
+    return 1

@@ -1,0 +1,159 @@
+"""What a configuration watches, whom it tells and how: the `check-config` summary, for people and for scripts.
+
+Everything enabled is listed (each page and feed by name) with intervals in human units; targets only in their
+privacy form (secrets masked, host shown); watchlists with every filter they set.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from monitor.settings import Settings, WatchlistSettings
+
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def human_duration(seconds: float) -> str:
+    """900 -> "15m", 5400 -> "1h30m", 21600 -> "6h", 0.5 -> "0.5s"."""
+    if seconds < 1:
+        return f"{seconds:g}s"
+    left, parts = round(seconds), []
+    for unit, size in _UNITS:
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return "".join(parts)
+
+
+def _source(name: str, interval: float, what: str, url: str) -> dict[str, Any]:
+    return {"name": name, "interval": human_duration(interval), "what": what, "url": url}
+
+
+def _sources(settings: Settings) -> tuple[list[dict[str, Any]], list[str]]:
+    """The enabled sources, each described, and the names of those turned off."""
+    sources: list[dict[str, Any]] = []
+    off: list[str] = []
+    fr, pi, ecfr, rg = settings.federal_register, settings.public_inspection, settings.ecfr, settings.regulations_gov
+    if fr.enabled:
+        what = f"documents published in the last {fr.lookback_days} days (after downtime, up to "
+        what += f"{fr.max_catch_up_days} days back)"
+        sources.append(_source("federal_register", fr.interval, what, fr.base_url))
+    if pi.enabled:
+        what = f"documents filed for public inspection (every {human_duration(pi.quiet_interval)} at night, "
+        what += "weekends and holidays)"
+        sources.append(_source("public_inspection", pi.interval, what, fr.base_url))
+    for page in settings.pages:
+        what = f"the region {page.selector!r} of a web page"
+        what += ", and the pages its new entries link to" if page.follow_links else ""
+        sources.append(_source(f"page:{page.name}", page.interval, what, page.url))
+    for feed in settings.feeds:
+        sources.append(_source(f"feed:{feed.name}", feed.interval, "an RSS or Atom feed", feed.url))
+    if ecfr.enabled:
+        parts = ", ".join(f"{p.split(':')[0]} CFR {p.split(':')[1]}" for p in ecfr.parts)
+        sources.append(_source("ecfr", ecfr.interval, f"the regulation text of {parts}", ecfr.base_url))
+    if rg.enabled:
+        sources.append(
+            _source("regulations_gov", rg.interval, f"{rg.agency} documents and comment periods", rg.base_url)
+        )
+    for name, on in (
+        ("federal_register", fr.enabled),
+        ("public_inspection", pi.enabled),
+        ("pages", bool(settings.pages)),
+        ("ecfr", ecfr.enabled),
+        ("regulations_gov", rg.enabled),
+    ):
+        if not on:
+            off.append(name)
+    return sources, off
+
+
+def _targets(settings: Settings) -> list[dict[str, Any]]:
+    from monitor.notify.targets import privacy_url  # Apprise: only for commands that show targets
+
+    targets = []
+    for name, url in settings.target_urls().items():
+        target = settings.targets[name]
+        targets.append(
+            {
+                "name": name,
+                "url": privacy_url(url),
+                "events": list(target.events) or "all",
+                "digest": target.digest or "immediate",
+            }
+        )
+    return targets
+
+
+def _watchlist(settings: Settings, w: WatchlistSettings) -> dict[str, Any]:
+    filters = {
+        key: value
+        for key, value in (
+            ("agencies", w.agencies),
+            ("types", w.types),
+            ("cfr", w.cfr),
+            ("rins", w.rins),
+            ("dockets", w.dockets),
+            ("significant", w.significant),
+            ("sources", w.sources),
+        )
+        if value not in ([], None)
+    }
+    return {
+        "name": w.name,
+        "query": w.query,
+        "regex": w.regex,
+        "fields": w.fields,
+        "full_text": w.full_text,
+        "filters": filters,
+        "events": list(w.events) or "all",
+        "notify": list(settings.watchlist_targets(w.notify)),
+        "follow": w.follow,
+        "reminders": w.reminders,
+    }
+
+
+def summarise(settings: Settings) -> dict[str, Any]:
+    sources, off = _sources(settings)
+    web = settings.web
+    return {
+        "data_dir": str(settings.data_dir),
+        "sources": sources,
+        "disabled": off,
+        "targets": _targets(settings),
+        "watchlists": [_watchlist(settings, w) for w in settings.watchlists],
+        "web": f"http://{web.host}:{web.port}/" if web.enabled else "disabled",
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [f"data_dir: {summary['data_dir']}", f"web: {summary['web']}", "sources:"]
+    for s in summary["sources"]:
+        lines.append(f"  {s['name']}: every {s['interval']}, {s['what']}")
+        lines.append(f"    {s['url']}")
+    if summary["disabled"]:
+        lines.append(f"  turned off: {', '.join(summary['disabled'])}")
+    lines.append("targets:")
+    for t in summary["targets"]:
+        events = t["events"] if t["events"] == "all" else ", ".join(t["events"])
+        lines.append(f"  {t['name']}: {t['url']} (events: {events}; {t['digest']})")
+    lines.append("watchlists:")
+    for w in summary["watchlists"]:
+        lines.append(f"  {w['name']}: notify {', '.join(w['notify']) or '(nobody)'}")
+        if w["query"]:
+            lines.append(f"    query: {w['query']}")
+        if w["regex"]:
+            lines.append(f"    regex: {', '.join(w['regex'])}")
+        full_text = "" if w["full_text"] == "never" else f"; full text: {w['full_text']}"
+        lines.append(f"    searches: {', '.join(w['fields'])}{full_text}")
+        for key, value in w["filters"].items():
+            shown = ", ".join(value) if isinstance(value, list) else str(value).lower()
+            lines.append(f"    {key}: {shown}")
+        events = w["events"] if w["events"] == "all" else ", ".join(w["events"])
+        follow = "follows RINs and dockets" if w["follow"] else "does not follow RINs or dockets"
+        lines.append(f"    events: {events}; {follow}; reminders {', '.join(w['reminders']) or 'none'}")
+    return "\n".join(lines)
+
+
+def summary_json(settings: Settings) -> str:
+    return json.dumps(summarise(settings), indent=2)

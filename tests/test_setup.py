@@ -1,0 +1,281 @@
+"""Set up right the first time: defaults that watch BIS, a container config that combines with a mounted file,
+check-config that tells the whole truth, errors that say where and what to do, paths relative to the config
+file, one service per data folder, and a CLI a person can read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from monitor.settings import EAR_AI_PARTS, ConfigError, load_settings, unknown_environment
+from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
+from tests.test_process import fr_monitor
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+# -- defaults that match the mission ----------------------------------------------------------------------
+
+
+def test_built_in_defaults_watch_bis_public_inspection_and_the_ear() -> None:
+    settings = load_settings()
+    assert settings.federal_register.enabled and settings.public_inspection.enabled
+    assert settings.ecfr.enabled and settings.ecfr.parts == EAR_AI_PARTS
+    assert [p.name for p in settings.pages] == ["bis-press-releases", "bis-federal-register-notices"]
+    assert all(p.url.startswith("https://www.bis.gov/") for p in settings.pages)
+
+
+def test_a_config_that_leaves_sections_out_keeps_their_defaults_and_turns_them_off_explicitly(tmp_path: Path) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text('[targets.team]\nurl = "console://"\n')
+    settings = load_settings(config)
+    assert settings.public_inspection.enabled and settings.ecfr.enabled and len(settings.pages) == 2
+    config.write_text("pages = []\n[public_inspection]\nenabled = false\n[ecfr]\nenabled = false\n")
+    settings = load_settings(config)
+    assert not settings.pages and not settings.public_inspection.enabled and not settings.ecfr.enabled
+
+
+def _image_environment() -> dict[str, str]:
+    """The ENV the Dockerfile sets, as the running image has it."""
+    blocks = re.findall(r"^ENV ((?:.*\\\n)*.*)$", DOCKERFILE, re.M)
+    return dict(re.findall(r"(MONITOR_\w+)=(\S+)", "\n".join(blocks)))
+
+
+@pytest.mark.parametrize("mounted", ["container.toml", "slack-minimal.toml"])
+def test_a_mounted_config_combines_with_what_the_image_sets(mounted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    image = _image_environment()
+    assert image == {
+        "MONITOR_CONFIG": "/config/monitor.toml",
+        "MONITOR_DATA_DIR": "/data",
+        "MONITOR_WEB__HOST": "0.0.0.0",
+    }
+    for name, value in image.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "slack://T000AAAA/B000BBBB/XXXXXXXX")
+    settings = load_settings(ROOT / "config" / mounted)
+    assert str(settings.data_dir) == "/data" and settings.web.host == "0.0.0.0" and settings.web.port == 8080
+    assert len(settings.pages) == 2 and settings.ecfr.enabled and settings.public_inspection.enabled
+
+
+# -- check-config tells the whole truth ------------------------------------------------------------------
+
+
+async def test_check_config_lists_everything_enabled(tmp_path: Path) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        '[targets.hook]\nurl = "webhooks://alerts.example.com/fr"\nevents = ["published"]\ndigest = "daily 08:00"\n'
+        '[[feeds]]\nname = "fr-bis"\nurl = "https://www.federalregister.gov/api/v1/documents.rss"\ninterval = "30m"\n'
+        "[[watchlists]]\nname = 'chips'\nquery = 'chips'\nagencies = ['industry-and-security-bureau']\n"
+        "types = ['rule']\ncfr = ['15:744']\nnotify = ['hook']\n"
+    )
+    code, out, err = await fr_monitor("check-config", "--config", str(config))
+    assert code == 0, err
+    for expected in (
+        "federal_register: every 15m",
+        "public_inspection: every 5m",
+        "page:bis-press-releases: every 1h",
+        "page:bis-federal-register-notices: every 1h",
+        "feed:fr-bis: every 30m",
+        "ecfr: every 6h, the regulation text of 15 CFR 734",
+        "hook: webhooks://alerts.example.com/… (events: published; daily 08:00)",
+        "chips: notify hook",
+        "agencies: industry-and-security-bureau",
+        "types: RULE",
+        "cfr: 15:744",
+    ):
+        assert expected in out, expected
+    code, out, err = await fr_monitor("check-config", "--config", str(config), "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert [s["name"] for s in summary["sources"]] == [
+        "federal_register",
+        "public_inspection",
+        "page:bis-press-releases",
+        "page:bis-federal-register-notices",
+        "feed:fr-bis",
+        "ecfr",
+    ]
+    assert summary["targets"][0] == {
+        "name": "hook",
+        "url": "webhooks://alerts.example.com/…",
+        "events": ["published"],
+        "digest": "daily 08:00",
+    }
+    assert summary["watchlists"][0]["filters"]["cfr"] == ["15:744"]
+
+
+# -- errors that say where and what to do ----------------------------------------------------------------
+
+
+def problems(tmp_path: Path, toml: str) -> list[str]:
+    config = tmp_path / "c.toml"
+    config.write_text(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    return caught.value.problems
+
+
+def test_an_environment_override_is_named_not_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_FEDERAL_REGISTER__INTERVAL", "abc")
+    (problem,) = problems(tmp_path, "[federal_register]\nlookback_days = 3\n")
+    assert problem.startswith("environment variable MONITOR_FEDERAL_REGISTER__INTERVAL: 'abc' is not a duration")
+
+
+def test_unknown_environment_variables_are_warned_with_the_closest_name() -> None:
+    warnings = unknown_environment(
+        {"MONITOR_FEDRAL_REGISTER__INTERVAL": "5m", "MONITOR_PORT": "tcp://10.0.0.1:80", "MONITOR_DATA_DIR": "/d"}
+    )
+    assert warnings == [
+        "environment variable MONITOR_FEDRAL_REGISTER__INTERVAL is not a setting and is ignored; "
+        "did you mean 'MONITOR_FEDERAL_REGISTER__INTERVAL'?",
+        "environment variable MONITOR_PORT is not a setting and is ignored; did you mean 'MONITOR_WEB__PORT'?",
+    ]
+
+
+async def test_an_unknown_variable_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    code, out, err = await fr_monitor("check-config", env={"MONITOR_FEDRAL_REGISTER__INTERVAL": "5m"})
+    assert code == 0 and "configuration is valid" in out
+    assert "did you mean 'MONITOR_FEDERAL_REGISTER__INTERVAL'?" in err
+
+
+def test_every_problem_in_one_pass_each_with_its_place(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        'log_level = "info"\nreminder_time = "8am"\n'
+        "[federal_register]\ninterval = 0\nrequests_per_second = 10\n"
+        '[http]\ntimeout = 0\n[delivery]\nbackoff_base = "1h"\nbackoff_max = "1m"\n'
+        '[targets.slack]\nurl = "console://"\n'
+        "[[watchlists]]\nname = 'ai'\nquery = 'chips (a | b'\nnotify = ['slak']\ntypes = ['rule']\n",
+    )
+    text = "\n".join(found)
+    for expected in (
+        "reminder_time: '8am' is not a time of day: write HH:MM on a 24-hour clock, US Eastern, like '08:00'",
+        "federal_register.interval: must be more than 0",
+        "federal_register.requests_per_second: requests_per_second above 5 is refused for federalregister.gov",
+        "http.timeout: must be more than 0",
+        "delivery.backoff_max: backoff_max (60s) is below backoff_base (3600s)",
+        "watchlists[0] (ai): query: unbalanced parenthesis at position 7\n      chips (a | b\n            ^",
+        "watchlists[0] (ai).notify: unknown target 'slak'; did you mean 'slack'? known targets: slack",
+    ):
+        assert expected in text, expected
+    assert "log_level" not in text and "types" not in text  # "info" and "rule" are fine in any case
+
+
+def test_enumerated_values_in_any_case(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'log_level = "info"\nlog_format = "JSON"\n[targets.t]\nurl = "console://"\nevents = ["Published"]\n'
+        "[[watchlists]]\nname = 'w'\nquery = 'a'\ntypes = ['Rule']\nfull_text = 'Without_Abstract'\n"
+    )
+    settings = load_settings(config)
+    assert settings.log_level == "INFO" and settings.log_format == "json"
+    assert settings.targets["t"].events == ["published"]
+    assert settings.watchlists[0].types == ["RULE"] and settings.watchlists[0].full_text == "without_abstract"
+
+
+# -- relative paths ----------------------------------------------------------------------------------------
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "hook-url").write_text("console://\n")
+    config = folder / "monitor.toml"
+    config.write_text('data_dir = "state"\n[targets.t]\nurl_file = "hook-url"\n')
+    monkeypatch.chdir(tmp_path)  # anywhere else
+    settings = load_settings(config)
+    assert settings.data_dir == folder / "state"
+    assert settings.targets["t"].url_file == folder / "hook-url"
+    assert settings.target_urls() == {"t": "console://"}
+
+
+# -- one owner per data folder ---------------------------------------------------------------------------
+
+
+async def test_one_service_per_data_folder_and_read_commands_beside_it(
+    fake_fr: FakeFederalRegister, receiver: Receiver, write_config
+) -> None:
+    config = write_config(fake_fr, receiver)
+    data = config.parent / "data"
+    code, out, err = await fr_monitor("alerts", "--config", str(config))
+    assert code == 1 and f"no database in {data}" in err and not data.exists()
+    assert (await fr_monitor("run", "--once", "--config", str(config)))[0] == 0
+    fake_fr.add(ai_diffusion_rule())
+    proc = await start_service("run", "--config", str(config), stderr=asyncio.subprocess.PIPE)
+    try:
+        for _ in range(200):
+            if receiver.received:
+                break
+            await asyncio.sleep(0.05)
+        code, _, err = await fr_monitor("run", "--once", "--config", str(config))
+        assert code == 2 and f"is running on the data folder {data}" in err
+        code, out, err = await fr_monitor("alerts", "--config", str(config))
+        assert code == 0 and "2025-00636" in out, err
+        code, out, err = await fr_monitor("retry", "--config", str(config))
+        assert code == 0 and out.strip() == "no dead deliveries: nothing to queue again"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+# -- a CLI a person can read -----------------------------------------------------------------------------
+
+
+async def test_alerts_and_deliveries_are_tables_in_eastern_time(fake_fr, receiver, write_config) -> None:
+    config = write_config(fake_fr, receiver, max_attempts=1)
+    assert (await fr_monitor("run", "--once", "--config", str(config)))[0] == 0
+    fake_fr.add(ai_diffusion_rule())
+    receiver.fail_with, receiver.fail_times = 404, 1
+    assert (await fr_monitor("run", "--once", "--config", str(config)))[0] == 0
+    code, out, err = await fr_monitor("alerts", "--config", str(config))
+    assert code == 0, err
+    header, first = out.splitlines()[:2]
+    assert header.split() == ["ALERT", "TIME", "EVENT", "WATCHLIST", "DOCUMENT", "TITLE"]
+    assert re.search(r"^1\s+\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\s+published\s+ai\s+2025-00636\s+Framework", first)
+    assert "alert 1: delivery 1 to hook: dead, 1 attempt(s)" in out
+    code, out, _ = await fr_monitor("alerts", "--config", str(config), "--event", "withdrawn")
+    assert out.strip() == "no alerts match those filters"
+    code, out, _ = await fr_monitor(
+        "alerts", "--config", str(config), "--watchlist", "ai", "--since", "2000-01-01", "--json"
+    )
+    (alert,) = json.loads(out)
+    assert alert["deliveries"][0]["delivery_id"] == 1 and alert["deliveries"][0]["state"] == "dead"
+    code, out, _ = await fr_monitor("deliveries", "--config", str(config))
+    assert out.splitlines()[0].split()[:5] == ["DELIVERY", "ALERT", "TARGET", "STATE", "ATTEMPTS"]
+    code, out, _ = await fr_monitor("retry", "1", "--config", str(config))
+    assert code == 0
+    assert "queued again: delivery 1 to hook (was dead, 1 attempt(s)): published 2025-00636" in out
+    assert "no service is running on" in out and "fr-monitor run --once" in out
+
+
+async def test_backfill_query_and_send_say_what_they_did(fake_fr, receiver, write_config) -> None:
+    fake_fr.documents = [ai_diffusion_rule()]
+    fake_fr.filter_dates = True
+    config = write_config(fake_fr, receiver)
+    code, out, err = await fr_monitor(
+        "backfill",
+        "--config",
+        str(config),
+        "--since",
+        "2025-01-01",
+        "--until",
+        "2025-01-31",
+        "--query",
+        '"model weights"',
+    )
+    assert code == 0, err
+    assert "2025-00636 [query] Framework for Artificial Intelligence Diffusion" in out
+    code, _, err = await fr_monitor("backfill", "--config", str(config), "--since", "2025-01-01", "--query", "(chips")
+    assert code == 2 and "--query: query: unbalanced parenthesis at position 1\n    (chips\n    ^" in err
+    args = ("backfill", "--config", str(config), "--since", "2025-01-01", "--until", "2025-01-31", "--send")
+    code, out, err = await fr_monitor(*args)
+    assert code == 0, err
+    assert "sent: 1 new alert(s) queued (0 already alerted before, not repeated); deliveries: 1 accepted" in out
+    code, out, err = await fr_monitor(*args)
+    assert "sent: 0 new alert(s) queued (1 already alerted before, not repeated); deliveries: 0 accepted" in out
+    assert len(receiver.received) == 1
