@@ -65,6 +65,7 @@ class App:
         self.started_at = clock()
         self.heartbeat = time.monotonic()
         self.loops: dict[str, LoopHealth] = {}
+        self.next_poll: dict[str, float] = {}  # source name -> Unix time of its next poll, for the console
         self.failing_parts: dict[str, int] = {}  # "15 CFR part 744" -> failed reads in a row
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
@@ -288,6 +289,7 @@ class App:
             if due < time.monotonic():  # a poll longer than the interval: skip ahead, never bunch up
                 due = time.monotonic()
             jitter = random.uniform(0, min(5.0, interval * 0.05))  # noqa: S311 - jitter, not security
+            self.next_poll[source.name] = self.clock() + max(0.0, due + jitter - time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=max(0.0, due + jitter - time.monotonic()))
 

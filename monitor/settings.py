@@ -240,11 +240,40 @@ class RegulationsGovSettings(Section):
 
 
 class WebSettings(Section):
-    """The /healthz, /readyz and /metrics endpoints."""
+    """The web server: /healthz, /readyz, /metrics and the console, with optional HTTP Basic auth on everything
+    but /healthz and /readyz."""
 
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    username: str | None = Field(None, min_length=1, description="turns on HTTP Basic auth")
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> WebSettings:
+        given = [k for k in ("password_env", "password_file") if getattr(self, k) is not None]
+        if self.username is not None and len(given) != 1:
+            raise ValueError("with username, set exactly one of password_env or password_file")
+        if self.username is None and given:
+            raise ValueError("password_env and password_file go with username")
+        return self
+
+    def resolve_password(self) -> str:
+        """The password itself (secret). Errors say where it should be, never what it is."""
+        if self.password_env is not None:
+            value = os.environ.get(self.password_env, "")
+            if not value:
+                raise ValueError(f"environment variable {self.password_env} is not set or empty")
+            return value
+        assert self.password_file is not None
+        try:
+            value = self.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read password_file {self.password_file}: {exc.strerror}") from None
+        if not value:
+            raise ValueError(f"password_file {self.password_file} is empty")
+        return value
 
 
 class RetentionSettings(Section):
@@ -588,9 +617,10 @@ def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     for target in (data.get("targets") or {}).values():
         if isinstance(target, dict) and "url_file" in target:
             target["url_file"] = resolve(target["url_file"])
-    regulations = data.get("regulations_gov")
-    if isinstance(regulations, dict) and "api_key_file" in regulations:
-        regulations["api_key_file"] = resolve(regulations["api_key_file"])
+    for section, key in (("regulations_gov", "api_key_file"), ("web", "password_file")):
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            table[key] = resolve(table[key])
     return data
 
 
@@ -679,6 +709,11 @@ def _target_problems(settings: Settings, where: str) -> list[str]:
             settings.regulations_gov.resolve_api_key()
         except ValueError as exc:
             problems.append(f"{where}: regulations_gov: {exc}")
+    if settings.web.enabled and settings.web.username:
+        try:
+            settings.web.resolve_password()
+        except ValueError as exc:
+            problems.append(f"{where}: web: {exc}")
     for name, target in settings.targets.items():
         try:
             check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)

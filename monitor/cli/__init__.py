@@ -15,19 +15,10 @@ from datetime import date
 
 from monitor import __version__
 from monitor.logs import setup_logging
+from monitor.models import EVENTS
 from monitor.settings import ConfigError, Settings, load_settings, unknown_environment
 
 EXIT_CONFIG = 2
-EVENTS = [
-    "public_inspection",
-    "published",
-    "updated",
-    "corrected",
-    "withdrawn",
-    "deadline",
-    "page_changed",
-    "cfr_changed",
-]
 
 
 def _add_log_format(parser: argparse.ArgumentParser) -> None:
@@ -111,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--json", action="store_true", help="print JSON")
     backfill.add_argument("--send", action="store_true", help="send the alerts too (each at most once, ever)")
 
+    status = commands.add_parser("status", help="sources, outbox, targets, watchlists and the latest alerts")
+    _add_config(status)
+
     deliveries = commands.add_parser("deliveries", help="list deliveries, optionally by state")
     _add_config(deliveries)
     deliveries.add_argument("--state", choices=["pending", "failed", "dead", "sent"], help="only this state")
@@ -159,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return check_config(settings, args.json)
     setup_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
+    if args.command == "status":
+        from monitor.cli.status import show_status
+
+        return show_status(settings)
     if args.command in ("alerts", "deliveries", "retry"):
         from monitor.cli import history
         from monitor.testhooks import wall_clock

@@ -146,3 +146,15 @@ def m005_held_items(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_console(db: Database) -> None:
+    """What the console asks of a large history: alerts by watchlist, event, source and document, and when a
+    source last failed."""
+    db.execute("CREATE INDEX alerts_watchlist ON alerts (watchlist, id)")
+    db.execute("CREATE INDEX alerts_event ON alerts (event, id)")
+    db.execute("CREATE INDEX alerts_source ON alerts (source, id)")
+    db.execute("CREATE INDEX alerts_document ON alerts (document_number)")
+    db.execute("CREATE INDEX deliveries_alert_state ON deliveries (alert_id, state)")
+    db.execute("ALTER TABLE sources ADD COLUMN last_error_at REAL")

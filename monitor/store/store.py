@@ -132,12 +132,13 @@ class Store:
         with self.db.atomic():
             self.db.execute(
                 """
-                INSERT INTO sources (name, last_attempt_at, last_error, consecutive_failures)
-                VALUES (?, ?, ?, 1)
+                INSERT INTO sources (name, last_attempt_at, last_error, last_error_at, consecutive_failures)
+                VALUES (?, ?, ?, ?, 1)
                 ON CONFLICT (name) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
-                    last_error = excluded.last_error, consecutive_failures = consecutive_failures + 1
+                    last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+                    consecutive_failures = consecutive_failures + 1
                 """,
-                [name, now, error],
+                [name, now, error, now],
             )
 
     # -- snapshots ---------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class Store:
                 VALUES (?, ?, ?, ?, '', 0)
                 ON CONFLICT (name) DO UPDATE SET baseline_at = COALESCE(baseline_at, excluded.baseline_at),
                     last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
-                    last_error = '', consecutive_failures = 0
+                    consecutive_failures = 0  -- last_error and its time stay: the console shows the latest one
                 """,
                 [source, now, now, now],
             )

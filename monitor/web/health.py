@@ -1,4 +1,4 @@
-"""The service's HTTP endpoints, for orchestrators and Prometheus. GET only; no secrets, no configuration.
+"""Health and metrics, for orchestrators and Prometheus. No secrets, no configuration.
 
 /healthz   200 while the event loop is alive (its heartbeat is recent), else 503
 /readyz    200 when the database takes writes, every enabled source's last success is recent enough
@@ -22,12 +22,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from monitor.core.schedule import staleness_limit
 
 if TYPE_CHECKING:
-    from monitor.app import App
+    from monitor.web.view import ServiceView
 
 HEARTBEAT_LIMIT = 30.0
 
 
-def build_web_app(app: App, heartbeat: Callable[[], float]) -> web.Application:
+def add_routes(web_app: web.Application, app: ServiceView, heartbeat: Callable[[], float]) -> None:
     async def healthz(_: web.Request) -> web.Response:
         age = time.monotonic() - heartbeat()
         status = 200 if age < HEARTBEAT_LIMIT else 503
@@ -58,15 +58,5 @@ def build_web_app(app: App, heartbeat: Callable[[], float]) -> web.Application:
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=generate_latest(app.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    web_app = web.Application()
     for path, handler in (("/healthz", healthz), ("/readyz", readyz), ("/metrics", metrics)):
         web_app.router.add_get(path, handler, allow_head=False)
-    return web_app
-
-
-async def start_web(app: App, heartbeat: Callable[[], float]) -> web.AppRunner:
-    runner = web.AppRunner(build_web_app(app, heartbeat), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, app.settings.web.host, app.settings.web.port)
-    await site.start()
-    return runner

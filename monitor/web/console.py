@@ -1,0 +1,272 @@
+"""The console: what is watched, what happened and why. Server-rendered, read-only, usable without JavaScript.
+
+/                    each source's last success and last error, failures in a row, next poll; the outbox; each
+                     target's health; the watchlists; the latest alerts
+/alerts              the history, newest first, paged, filtered (watchlist, event, source, delivery state, dates,
+                     text)
+/alerts/{id}         the alert as each channel received it, its delivery receipts, what matched and where, and the
+                     evidence (source, URL, when it was fetched, the stored snapshot's hash)
+/documents/{number}  the life of one document (also CFR sections and page entries)
+/watchlists          each watchlist, its alerts over 7 and 30 days, and a form to try a query on stored documents
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from aiohttp import web
+
+from monitor.core.clock import EASTERN, eastern_today, format_eastern_time
+from monitor.models import EVENTS
+from monitor.store.history import AlertFilter, History
+
+if TYPE_CHECKING:
+    from monitor.web.view import ServiceView
+
+STATES = ("pending", "failed", "dead", "sent")
+TRY_LIMIT = 100
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("monitor.web", "templates"),
+    autoescape=True,  # every value is text unless a template says otherwise, and none does
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _when(timestamp: float | None) -> str:
+    return format_eastern_time(timestamp) if timestamp else "never"
+
+
+def _document_path(number: str) -> str:
+    return "/documents/" + quote(number, safe="")
+
+
+_templates.filters["when"] = _when
+_templates.filters["document_path"] = _document_path
+
+
+def page(template: str, **context: Any) -> web.Response:
+    html = _templates.get_template(template).render(**context)
+    return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+def _eastern_midnight(day: str) -> float | None:
+    try:
+        return datetime.combine(date.fromisoformat(day), datetime.min.time(), EASTERN).timestamp()
+    except ValueError:
+        return None
+
+
+class Console:
+    def __init__(self, service: ServiceView) -> None:
+        self.service = service
+
+    @property
+    def history(self) -> History:
+        return History(self.service.store)
+
+    async def overview(self, _: web.Request) -> web.Response:
+        from monitor.summary import summarise
+
+        service, history = self.service, self.history
+        statuses = history.sources()
+        sources = []
+        for source in service.sources:
+            status = statuses.get(source.name)
+            sources.append(
+                {
+                    "name": source.name,
+                    "last_success": status.last_success_at if status else None,
+                    "last_error": status.last_error if status else "",
+                    "last_error_at": status.last_error_at if status else None,
+                    "failures": status.consecutive_failures if status else 0,
+                    "next_poll": service.next_poll.get(source.name),
+                }
+            )
+        health = history.target_health()
+        last_sent = history.target_last_sent()
+        summary = summarise(service.settings)
+        targets = [
+            {
+                **t,
+                "failing_since": health.get(t["name"], (None, ""))[0],
+                "last_error": health.get(t["name"], (None, ""))[1],
+                "last_sent": last_sent.get(t["name"]),
+            }
+            for t in summary["targets"]
+        ]
+        return page(
+            "overview.html",
+            title="Overview",
+            sources=sources,
+            outbox=history.outbox(),
+            targets=targets,
+            watchlists=summary["watchlists"],
+            latest=history.alerts(AlertFilter(), 1, 10).alerts,
+            loops=service.failing_loops(),
+        )
+
+    async def alerts(self, request: web.Request) -> web.Response:
+        q = request.query
+        since = _eastern_midnight(q.get("from", ""))
+        until = _eastern_midnight(q.get("to", ""))
+        where = AlertFilter(
+            watchlist=q.get("watchlist") or None,
+            event=q.get("event") if q.get("event") in EVENTS else None,
+            source=q.get("source") or None,
+            state=q.get("state") if q.get("state") in STATES else None,
+            since=since,
+            until=until + 86400 if until is not None else None,
+            text=(q.get("q") or "").strip()[:200] or None,
+        )
+        try:
+            number = int(q.get("page", "1"))
+        except ValueError:
+            number = 1
+        result = self.history.alerts(where, number)
+        kept = {k: v for k, v in q.items() if k != "page" and v}
+
+        def link(n: int) -> str:
+            return "/alerts?" + urlencode({**kept, "page": str(n)})
+
+        return page(
+            "alerts.html",
+            title="Alerts",
+            result=result,
+            query=q,
+            events=EVENTS,
+            states=STATES,
+            watchlists=[w.name for w in self.service.settings.watchlists],
+            sources=[s.name for s in self.service.sources],
+            previous=link(result.page - 1) if result.page > 1 else None,
+            next=link(result.page + 1) if result.page < result.pages else None,
+        )
+
+    async def alert(self, request: web.Request) -> web.Response:
+        from monitor.notify.render import document_link, render_alert
+
+        try:
+            alert_id = int(request.match_info["id"])
+        except ValueError:
+            raise web.HTTPNotFound(text="no such alert") from None
+        detail = self.history.alert(alert_id)
+        if detail is None:
+            raise web.HTTPNotFound(text="no such alert")
+        alert = detail.alert
+        channels = []
+        for channel, label in (("slack", "Slack"), ("email", "E-mail (HTML part)"), ("webhook", "Webhook (JSON)")):
+            message = render_alert(alert, channel, detail.id)  # type: ignore[arg-type]
+            body = message.body
+            if channel == "webhook":
+                body = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+            channels.append({"label": label, "title": message.title, "body": body})
+        document = alert.document
+        return page(
+            "alert.html",
+            title=f"Alert {detail.id}",
+            detail=detail,
+            alert=alert,
+            channels=channels,
+            link=document_link(document),
+            stored_hash=self.history.snapshot_hash(document.source, document.number),
+            alert_hash=document.content_hash(),
+        )
+
+    async def document(self, request: web.Request) -> web.Response:
+        number = request.match_info["number"]
+        life = self.history.document(number)
+        if life is None:
+            raise web.HTTPNotFound(text="this monitor has stored nothing under that number")
+        by_source = {s.source: s for s in life.snapshots}
+        filed = by_source.get("public_inspection")
+        published = by_source.get("federal_register")
+        lead = None
+        if filed and filed.document.filed_at and published and published.document.publication_date:
+            filed_day = datetime.fromisoformat(filed.document.filed_at).astimezone(EASTERN).date()
+            lead = (published.document.publication_date - filed_day).days
+        main = (published or filed or life.snapshots[0]).document if life.snapshots else None
+        today = eastern_today(datetime.fromtimestamp(self.service.clock(), EASTERN))
+        deadlines = []
+        if main is not None:
+            for label, day in (("Comments close", main.comments_close_on), ("Effective", main.effective_on)):
+                if day is not None:
+                    deadlines.append({"label": label, "day": day, "past": day < today, "in_days": (day - today).days})
+        return page(
+            "document.html",
+            title=number,
+            life=life,
+            main=main,
+            filed=filed,
+            published=published,
+            lead=lead,
+            deadlines=deadlines,
+        )
+
+    async def watchlists(self, request: web.Request) -> web.Response:
+        from monitor.core.matching import Matcher
+        from monitor.core.watchlist import Watchlist, WatchlistError
+        from monitor.summary import summarise
+
+        now = self.service.clock()
+        history = self.history
+        week, month = history.watchlist_counts(now - 7 * 86400), history.watchlist_counts(now - 30 * 86400)
+        trial: dict[str, Any] | None = None
+        query = request.query.get("query", "").strip()
+        if query:
+            try:
+                days = max(1, min(365, int(request.query.get("days", "30"))))
+            except ValueError:
+                days = 30
+            try:
+                matcher = Matcher([Watchlist.build("try", query[:2000])])
+            except WatchlistError as exc:
+                trial = {"error": exc.detail, "pointer": exc.pointer, "days": days}
+            else:
+                documents = history.recent_documents(now - days * 86400)
+                found = []
+                for document in documents:
+                    (explanation,) = matcher.explain(document)
+                    if explanation.matched:
+                        found.append({"document": document, "explanation": explanation})
+                        if len(found) >= TRY_LIMIT:
+                            break
+                trial = {"error": None, "days": days, "searched": len(documents), "found": found, "limit": TRY_LIMIT}
+        return page(
+            "watchlists.html",
+            title="Watchlists",
+            watchlists=summarise(self.service.settings)["watchlists"],
+            week=week,
+            month=month,
+            query=query,
+            days=request.query.get("days", "30"),
+            trial=trial,
+        )
+
+
+async def stylesheet(_: web.Request) -> web.Response:
+    from importlib.resources import files
+
+    css = files("monitor.web").joinpath("static/console.css").read_text(encoding="utf-8")
+    return web.Response(text=css, content_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+def add_routes(app: web.Application, service: ServiceView) -> None:
+    console = Console(service)
+    for path, handler in (
+        ("/", console.overview),
+        ("/alerts", console.alerts),
+        ("/alerts/{id}", console.alert),
+        ("/documents/{number:.+}", console.document),
+        ("/watchlists", console.watchlists),
+        ("/static/console.css", stylesheet),
+    ):
+        app.router.add_get(path, handler, allow_head=False)
+
+
+__all__ = ["add_routes"]
