@@ -19,7 +19,7 @@ def show_status(settings: Settings) -> int:
         statuses = history.sources()
         outbox = history.outbox()
         health = history.target_health()
-        last_sent = history.target_last_sent()
+        last_sent = history.target_last_sent(list(settings.targets))
         latest = history.alerts(AlertFilter(), 1, 10).alerts
     finally:
         store.close()

@@ -157,4 +157,6 @@ def m006_console(db: Database) -> None:
     db.execute("CREATE INDEX alerts_source ON alerts (source, id)")
     db.execute("CREATE INDEX alerts_document ON alerts (document_number)")
     db.execute("CREATE INDEX deliveries_alert_state ON deliveries (alert_id, state)")
+    db.execute("CREATE INDEX deliveries_target_sent ON deliveries (target, state, sent_at)")
+    db.execute("CREATE INDEX alerts_watchlist_event ON alerts (watchlist, event, id)")
     db.execute("ALTER TABLE sources ADD COLUMN last_error_at REAL")

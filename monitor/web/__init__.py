@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 
 
 def build_web_app(service: ServiceView, heartbeat: Callable[[], float]) -> web.Application:
-    from monitor.web import console, feed, health
+    from monitor.web.console import add_routes as add_console
+    from monitor.web.feed import add_routes as add_feed
+    from monitor.web.health import add_routes as add_health
 
     app = web.Application(middlewares=[guard_middleware(service.settings.web)])
-    health.add_routes(app, service, heartbeat)
-    console.add_routes(app, service)
-    feed.add_routes(app, service)
+    add_health(app, service, heartbeat)
+    add_console(app, service)
+    add_feed(app, service)
     return app
 
 

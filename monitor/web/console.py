@@ -47,7 +47,15 @@ def _document_path(number: str) -> str:
     return "/documents/" + quote(number, safe="")
 
 
+def _when_iso(iso: str | None) -> str:
+    """An ISO 8601 instant (public inspection's filed_at) in US Eastern."""
+    if not iso:
+        return "unknown"
+    return datetime.fromisoformat(iso).astimezone(EASTERN).strftime("%Y-%m-%d %H:%M ET")
+
+
 _templates.filters["when"] = _when
+_templates.filters["when_iso"] = _when_iso
 _templates.filters["document_path"] = _document_path
 
 
@@ -90,7 +98,7 @@ class Console:
                 }
             )
         health = history.target_health()
-        last_sent = history.target_last_sent()
+        last_sent = history.target_last_sent(list(service.settings.targets))
         summary = summarise(service.settings)
         targets = [
             {
@@ -249,11 +257,17 @@ class Console:
         )
 
 
-async def stylesheet(_: web.Request) -> web.Response:
+STATIC = {"console.css": "text/css", "favicon.svg": "image/svg+xml"}
+
+
+async def static_file(request: web.Request) -> web.Response:
     from importlib.resources import files
 
-    css = files("monitor.web").joinpath("static/console.css").read_text(encoding="utf-8")
-    return web.Response(text=css, content_type="text/css", headers={"Cache-Control": "max-age=3600"})
+    name = request.match_info["name"]
+    if name not in STATIC:
+        raise web.HTTPNotFound(text="no such file")
+    body = files("monitor.web").joinpath(f"static/{name}").read_text(encoding="utf-8")
+    return web.Response(text=body, content_type=STATIC[name], headers={"Cache-Control": "max-age=3600"})
 
 
 def add_routes(app: web.Application, service: ServiceView) -> None:
@@ -264,7 +278,7 @@ def add_routes(app: web.Application, service: ServiceView) -> None:
         ("/alerts/{id}", console.alert),
         ("/documents/{number:.+}", console.document),
         ("/watchlists", console.watchlists),
-        ("/static/console.css", stylesheet),
+        ("/static/{name}", static_file),
     ):
         app.router.add_get(path, handler, allow_head=False)
 
