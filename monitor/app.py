@@ -19,6 +19,7 @@ from monitor.core.matching import Matcher
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
+from monitor.notify.targets import check_targets
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import ConfigError, Settings, load_settings
 from monitor.sources.federal_register import FederalRegisterSource
@@ -400,6 +401,7 @@ async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
                 break
             try:
                 new_settings = load_settings(config_path)
+                check_targets(new_settings, str(config_path or "built-in defaults"))
             except ConfigError as exc:
                 for problem in exc.problems:
                     log.error("reload rejected, keeping the running configuration: %s", problem)

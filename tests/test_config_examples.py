@@ -96,10 +96,12 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
     ],
 )
 def test_errors_name_the_key_and_the_file(tmp_path: Path, toml: str, expected: str) -> None:
+    from monitor.notify.targets import check_targets
+
     config = tmp_path / "c.toml"
     config.write_text(toml + "\n")
     with pytest.raises(ConfigError) as caught:
-        load_settings(config)
+        check_targets(load_settings(config), str(config))  # as check-config does
     assert expected in str(caught.value)
     assert str(config) in str(caught.value)
 
@@ -107,8 +109,10 @@ def test_errors_name_the_key_and_the_file(tmp_path: Path, toml: str, expected: s
 def test_secret_never_in_errors(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("[targets.a]\nurl = 'json://user:CANARY-SECRET@10.1.2.3/hook'\n")
+    from monitor.notify.targets import check_targets
+
     with pytest.raises(ConfigError) as caught:
-        load_settings(config)
+        check_targets(load_settings(config), str(config))
     assert "CANARY-SECRET" not in str(caught.value)
 
 

@@ -74,8 +74,10 @@ url = "mailto://alerts:{CANARY}@127.0.0.1:{smtp_port}?from=a@example.com&to=b@ex
 async def test_refused_target_error_hides_the_secret(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(f'[targets.x]\nurl = "webhook://user:{CANARY}@10.0.0.8/hook"\n')
+    from monitor.notify.targets import check_targets
+
     with pytest.raises(ConfigError) as caught:
-        load_settings(config)
+        check_targets(load_settings(config), str(config))
     assert "internal address" in str(caught.value) and CANARY not in str(caught.value)
     code, out, err = await fr_monitor("check-config", "--config", str(config))
     assert code == 2 and CANARY not in out + err

@@ -7,8 +7,8 @@ Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a sourc
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -16,7 +16,7 @@ from datetime import date
 from monitor import __version__
 from monitor.logs import setup_logging
 from monitor.models import EVENTS
-from monitor.settings import ConfigError, Settings, load_settings, unknown_environment
+from monitor.settings import CONFIG_ENV, ConfigError, Settings, load_settings, unknown_environment
 
 EXIT_CONFIG = 2
 
@@ -127,11 +127,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that send nothing: they never parse target URLs, so they never load Apprise (and start fast).
+READ_ONLY = frozenset({"alerts", "deliveries", "retry", "status"})
+
+
 def _load(args: argparse.Namespace) -> Settings | None:
     for warning in unknown_environment():
         print(f"fr-monitor: warning: {warning}", file=sys.stderr)
+    path = getattr(args, "config", None)
     try:
-        return load_settings(getattr(args, "config", None))
+        settings = load_settings(path)
+        if args.command not in READ_ONLY:
+            from monitor.notify.targets import check_targets
+
+            check_targets(settings, str(path or os.environ.get(CONFIG_ENV) or "built-in defaults"))
+        return settings
     except ConfigError as exc:
         print("fr-monitor: invalid configuration:", file=sys.stderr)
         for problem in exc.problems:
@@ -166,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "deliveries":
             return history.show_deliveries(settings, args.state, args.limit)
         return history.retry(settings, args.id, wall_clock())
+    import asyncio  # only the commands below run an event loop
+
     if args.command == "test-notify":
         from monitor.cli.setup import test_notify
 

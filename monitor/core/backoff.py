@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import random
 
 
@@ -18,3 +19,17 @@ def next_retry_delay(
     delay = min(cap, base * (2 ** (attempts - 1)))
     spread = (rng or random).uniform(-jitter, jitter)
     return max(0.0, float(delay * (1 + spread)))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)

@@ -1,39 +1,49 @@
-"""Target URLs: checking them at load and showing them safely.
+"""Target URLs: checking them and showing them safely. The one place that asks Apprise to parse a URL.
 
-A target's URL is a secret (Slack tokens, SMTP passwords live in it). It is parsed by Apprise and shown only in
-Apprise's privacy form. A target whose host is an internal address (loopback, private, link-local, ...) is
-refused unless `allow_private_targets = true`: an alert must not become a way to reach into the network the
-service runs in.
+A target's URL is a secret (Slack tokens, SMTP passwords live in it). It is shown only in Apprise's privacy
+form. A target whose host is an internal address (loopback, private, link-local, ...) is refused unless
+`allow_private_targets = true`: an alert must not become a way to reach into the network the service runs in.
+
+Apprise is imported only here and in the sender, on first use, and our one plugin of its kind (`console://`,
+which prints alerts) is registered by an explicit call, `apprise_with_plugins()`. `webhook://` and
+`webhooks://` are ours and never reach Apprise (monitor.notify.webhook).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-import apprise
-from apprise.decorators import notify as apprise_plugin
-
-# Hostnames that always mean "this machine" or "this network", whatever DNS says.
-_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
-_INTERNAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+from monitor.notify.hosts import is_internal_host
+from monitor.notify.webhook import SCHEMES as WEBHOOK_SCHEMES
+from monitor.settings import ConfigError, Settings
 
 
 class TargetRefused(Exception):
     """A target URL that is unusable or not allowed; its message never contains the URL's secrets."""
 
 
-@apprise_plugin(on="console", name="Console (standard output)")  # type: ignore[untyped-decorator,no-untyped-call]
 def _console(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     """The built-in target: prints alerts, so a first run shows something without any set-up."""
     sys.stdout.write(f"{title}\n{body}\n\n" if title else f"{body}\n\n")
     sys.stdout.flush()
     return True
+
+
+@cache
+def apprise_with_plugins() -> ModuleType:
+    """Apprise, with our console plugin registered (once)."""
+    import apprise
+    from apprise.decorators import notify as apprise_plugin
+
+    apprise_plugin(on="console", name="Console (standard output)")(_console)  # type: ignore[no-untyped-call]
+    return apprise
 
 
 @contextmanager
@@ -48,29 +58,33 @@ def quiet_apprise() -> Iterator[None]:
         logger.setLevel(previous)
 
 
+def scheme_of(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
 def instantiate(url: str) -> Any:
+    apprise = apprise_with_plugins()
     with quiet_apprise():
         plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
-        scheme = url.split("://", 1)[0] if "://" in url else "(none)"
-        raise TargetRefused(f"not a usable Apprise URL (scheme {scheme!r})")
+        raise TargetRefused(f"not a usable Apprise URL (scheme {scheme_of(url) or '(none)'!r})")
     return plugin
 
 
 def privacy_url(url: str) -> str:
     """The URL as Apprise shows it with secrets masked, cut to scheme and host: paths and query strings often
     carry tokens Apprise does not know are secret. A fixed placeholder when it cannot be parsed."""
-    try:
-        plugin = instantiate(url)
-    except TargetRefused:
-        return "(unparsable URL hidden)"
-    scheme = url.split("://", 1)[0].lower()
-    if scheme in ("webhook", "webhooks"):  # our own plugin: Apprise's privacy form would drop the host
+    scheme = scheme_of(url)
+    if scheme in WEBHOOK_SCHEMES:
         parts = urlsplit(url)
         user = "****@" if parts.username or parts.password else ""
         port = f":{parts.port}" if parts.port else ""
         tail = "/…" if parts.path.strip("/") or parts.query else ""
         return f"{scheme}://{user}{parts.hostname or ''}{port}{tail}"
+    try:
+        plugin = instantiate(url)
+    except TargetRefused:
+        return "(unparsable URL hidden)"
     shown = str(plugin.url(privacy=True))
     scheme, _, rest = shown.partition("://")
     netloc, sep, tail = rest.partition("/")
@@ -78,31 +92,32 @@ def privacy_url(url: str) -> str:
     return f"{scheme}://{netloc}" + ("/…" if (sep and tail.strip("/?")) or "?" in rest else "")
 
 
-def is_internal_host(host: str) -> bool:
-    host = host.strip("[]").rstrip(".").lower()
-    if not host:
-        return False
-    if host in _INTERNAL_NAMES or host.endswith(_INTERNAL_SUFFIXES):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global
+def target_host(url: str) -> str | None:
+    if scheme_of(url) in WEBHOOK_SCHEMES:
+        return urlsplit(url).hostname
+    host = getattr(instantiate(url), "host", None)
+    return host if isinstance(host, str) else None
 
 
 def check_target_url(url: str, *, allow_private: bool) -> None:
     """Raise TargetRefused if `url` is unusable, or points at an internal host and that is not allowed."""
-    plugin = instantiate(url)
-    host = getattr(plugin, "host", None)
-    if isinstance(host, str) and not allow_private and is_internal_host(host):
+    if scheme_of(url) in WEBHOOK_SCHEMES and not urlsplit(url).hostname:
+        raise TargetRefused(f"{scheme_of(url)}:// needs a host")
+    host = target_host(url)
+    if host and not allow_private and is_internal_host(host):
         raise TargetRefused(
             f"{privacy_url(url)} points at an internal address; set allow_private_targets = true to allow it"
         )
 
 
-# Registers the webhook:// and webhooks:// plugins with Apprise, so they parse wherever a target URL is
-# checked. Imported last: the module uses is_internal_host from above.
-from monitor.notify import webhook as _webhook  # noqa: E402, F401
+def check_targets(settings: Settings, where: str) -> None:
+    """Every target URL parsed and checked: ConfigError naming each target that cannot be used. Separate from
+    loading settings, so commands that send nothing never load Apprise."""
+    problems = []
+    for name, target in settings.targets.items():
+        try:
+            check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)
+        except (ValueError, TargetRefused) as exc:
+            problems.append(f"{where}: targets.{name}: {exc}")
+    if problems:
+        raise ConfigError(problems)

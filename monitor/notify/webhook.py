@@ -1,79 +1,55 @@
-"""The `webhook://` and `webhooks://` targets: our versioned JSON payload, POSTed by an Apprise plugin.
+"""The `webhook://` and `webhooks://` targets: our versioned JSON payload (see render.webhook_payload), POSTed by a
+notifier we own, so it knows the HTTP status, Retry-After and timeouts it met and says so in a typed outcome.
 
-Registered through Apprise's plugin mechanism, so webhooks go through the same dispatcher, retries and
-privacy rules as every other target. The body Apprise hands over is already the JSON payload (see
-render.webhook_payload). Redirects are never followed, and the host is resolved and refused when any of its
-addresses is internal, unless the operator allowed private targets (the dispatcher then adds
-`allow_private=yes` to the URL it passes to Apprise).
+Redirects are never followed, and the host is resolved and refused when any of its addresses is internal,
+unless the operator allowed private targets. User and password in the URL become Basic auth; query parameters
+are passed on.
 """
 
 from __future__ import annotations
 
-import logging
-import socket
-from typing import Any
+import asyncio
+import time
+from urllib.parse import parse_qsl, urlsplit
 
-import requests
-from apprise.decorators import notify as apprise_plugin
+import aiohttp
 
-from monitor.notify.targets import is_internal_host
+from monitor.core.backoff import parse_retry_after
+from monitor.notify.hosts import resolves_internal
+from monitor.notify.outcome import NOT_DELIVERED, TIMED_OUT, SendOutcome, from_status
 
-log = logging.getLogger("apprise.webhook")
-TIMEOUT = (5.0, 15.0)  # connect, read
+SCHEMES = {"webhook": "http", "webhooks": "https"}
 
 
-def resolves_internal(host: str, port: int) -> bool:
-    """Whether any address `host` resolves to is internal (loopback, private, link-local...)."""
-    if is_internal_host(host):
-        return True
+def target(url: str) -> tuple[str, aiohttp.BasicAuth | None, list[tuple[str, str]]]:
+    """A webhook target URL -> the HTTP(S) URL to POST to, its Basic auth, its query parameters."""
+    parts = urlsplit(url)
+    scheme = SCHEMES[parts.scheme.lower()]
+    port = f":{parts.port}" if parts.port else ""
+    auth = aiohttp.BasicAuth(parts.username, parts.password or "") if parts.username else None
+    params = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("redirect", "allow_private")]
+    return f"{scheme}://{parts.hostname}{port}{parts.path or '/'}", auth, params
+
+
+async def post_webhook(url: str, body: str, timeout: float, allow_private: bool) -> SendOutcome:  # noqa: ASYNC109
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme.lower() == "webhooks" else 80)
+    if not allow_private and await asyncio.to_thread(resolves_internal, host, port):
+        return SendOutcome(ok=False, retryable=False, error="refused: the target resolves to an internal address")
+    post_url, auth, params = target(url)
+    headers = {"Content-Type": "application/json", "User-Agent": "fr-monitor"}
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return False  # unresolvable: the POST fails on its own, as a retryable connection error
-    return any(is_internal_host(str(info[4][0])) for info in infos)
-
-
-def _post(body: str, meta: dict[str, Any], scheme: str) -> bool:
-    host = str(meta.get("host") or "")
-    port = int(meta.get("port") or (443 if scheme == "https" else 80))
-    qsd = dict(meta.get("qsd") or {})
-    allow_private = qsd.pop("allow_private", "no") == "yes"
-    qsd.pop("redirect", None)
-    if not allow_private and resolves_internal(host, port):
-        log.warning("Refused webhook notification: the host resolves to an internal address (error=403).")
-        return False
-    netloc = f"{host}:{meta['port']}" if meta.get("port") else host
-    url = f"{scheme}://{netloc}{meta.get('fullpath') or '/'}"
-    auth = (meta["user"], meta.get("password") or "") if meta.get("user") else None
-    try:
-        response = requests.post(
-            url,
-            data=body.encode("utf-8"),
-            params=qsd or None,
-            headers={"Content-Type": "application/json", "User-Agent": "fr-monitor"},
-            auth=auth,
-            timeout=TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.Timeout:
-        log.warning("Webhook notification timed out (timeout=1).")
-        return False
-    except requests.RequestException as exc:
-        log.warning("A connection error occurred sending a webhook notification (%s).", type(exc).__name__)
-        return False
-    if 200 <= response.status_code < 300:
-        return True
-    retry_after = response.headers.get("Retry-After", "")
-    extra = f" retry_after={retry_after}" if retry_after.strip().isdigit() else ""
-    log.warning("Failed to send webhook notification: error=%d.%s", response.status_code, extra)
-    return False
-
-
-@apprise_plugin(on="webhook", name="fr-monitor webhook (HTTP)")  # type: ignore[untyped-decorator,no-untyped-call]
-def _webhook(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
-    return _post(body, meta, "http")
-
-
-@apprise_plugin(on="webhooks", name="fr-monitor webhook (HTTPS)")  # type: ignore[untyped-decorator,no-untyped-call]
-def _webhooks(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
-    return _post(body, meta, "https")
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False) as session,
+            session.post(
+                post_url, data=body.encode("utf-8"), params=params, headers=headers, auth=auth, allow_redirects=False
+            ) as response,
+        ):
+            await response.read()
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+            return from_status(response.status, retry_after)
+    except TimeoutError:
+        return TIMED_OUT
+    except aiohttp.ClientError as exc:
+        return SendOutcome(ok=False, error=f"{NOT_DELIVERED.error}: {type(exc).__name__}")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from monitor import __version__
+from monitor.core.backoff import parse_retry_after
 
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
@@ -46,20 +46,6 @@ class SourceError(Exception):
         super().__init__(message)
         self.reason = reason
         self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def parse_age(value: str | None) -> float | None:

@@ -1,0 +1,151 @@
+"""The floors of the house, held by a test: imports point down, never up, and never in a circle.
+
+    models (and the package's version)                    floor 0
+    core: pure decisions                                  floor 1
+    store, sources, settings, notify, logs, metrics       floor 2 (side by side)
+    runner: one poll                                      floor 3
+    app (the service), web, cli, tuning, summary          floor 4
+
+Every import counts: module level, inside functions, and under TYPE_CHECKING.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "monitor"
+
+FLOORS = [
+    ("monitor", 0),  # the package itself: its version
+    ("monitor.models", 0),
+    ("monitor.testhooks", 0),
+    ("monitor.core", 1),
+    ("monitor.store", 2),
+    ("monitor.sources", 2),
+    ("monitor.settings", 2),
+    ("monitor.notify", 2),
+    ("monitor.logs", 2),
+    ("monitor.metrics", 2),
+    ("monitor.runner", 3),
+    ("monitor.app", 4),
+    ("monitor.web", 4),
+    ("monitor.cli", 4),
+    ("monitor.tuning", 4),
+    ("monitor.summary", 4),
+    ("monitor.__main__", 4),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def floor(module: str) -> int:
+    matches = [(prefix, level) for prefix, level in FLOORS if module == prefix or module.startswith(prefix + ".")]
+    assert matches, f"{module} has no floor: add it to FLOORS"
+    return max(matches, key=lambda m: len(m[0]))[1]
+
+
+def imports_of(module: str) -> set[str]:
+    """Every monitor module `module` imports, wherever the import statement stands."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        for name in names:
+            while name and name not in MODULES:
+                name = name.rsplit(".", 1)[0] if "." in name else ""
+            if name and name != module:
+                found.add(name)
+    return found
+
+
+GRAPH = {module: imports_of(module) for module in MODULES}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down(module: str) -> None:
+    upward = sorted(m for m in GRAPH[module] if floor(m) > floor(module))
+    assert not upward, f"{module} (floor {floor(module)}) imports from above: {upward}"
+
+
+def test_no_import_cycles() -> None:
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        stack.append(module)
+        for target in sorted(GRAPH[module]):
+            if target == "monitor":
+                continue  # the package's __init__ (its version) imports nothing of ours
+            if state.get(target) == 1:
+                cycles.append([*stack[stack.index(target) :], target])
+            elif target not in state:
+                visit(target)
+        stack.pop()
+        state[module] = 2
+
+    for module in sorted(MODULES):
+        if module not in state:
+            visit(module)
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def third_party_imports(module: str) -> set[str]:
+    tree = ast.parse(MODULES[module].read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def reachable(module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo += [m for m in GRAPH[current] if m not in seen]
+    return seen
+
+
+def test_settings_import_no_apprise() -> None:
+    """Loading settings (every command does) must not load Apprise and its ~150 plugins."""
+    offenders = sorted(m for m in reachable("monitor.settings") if "apprise" in third_party_imports(m))
+    assert not offenders, offenders
+
+
+def test_commands_that_send_nothing_import_no_apprise() -> None:
+    for module in ("monitor.cli.history", "monitor.cli.status", "monitor.store.history"):
+        offenders = sorted(
+            m
+            for m in reachable(module) - {"monitor.summary"}  # status imports Apprise to show targets' privacy form
+            if "apprise" in third_party_imports(m) and m != "monitor.notify.targets"
+        )
+        assert not offenders, (module, offenders)
