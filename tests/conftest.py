@@ -46,6 +46,15 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     logging.getLogger("monitor").setLevel(logging.NOTSET)
 
 
+@pytest.fixture(autouse=True)
+def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests retry a failed upstream request after 0.05 s, not the service's 1 s: the same paths,
+    without the wait. (A Retry-After an upstream sends is still waited out in full.)"""
+    import monitor.sources.http
+
+    monkeypatch.setattr(monitor.sources.http, "RETRY_BASE", 0.05)
+
+
 @pytest.fixture
 async def fake_fr() -> AsyncIterator[FakeFederalRegister]:
     fake = await FakeFederalRegister().start()
@@ -71,6 +80,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             "[federal_register]",
             f'base_url = "{fr.base_url}"',
             'interval = "1s"',
+            "requests_per_second = 100",  # a local fake: no need for the real API's 5 a second
             "lookback_days = 3",
             "per_page = 2",
             "[web]",
