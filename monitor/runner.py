@@ -17,7 +17,8 @@ from typing import Protocol, runtime_checkable
 
 from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
-from monitor.core.lifecycle import Evaluator, Memory, corrected_number, due_reminders, follow_keys
+from monitor.core.identity import corrected_number, follow_keys
+from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.routing import Routing
 from monitor.models import Alert, Change, Document, Fact
 from monitor.sources.full_text import FullTextFetcher

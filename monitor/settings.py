@@ -33,7 +33,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from monitor.core.routing import Routing, TargetRoute, parse_digest
 from monitor.core.watchlist import FullTextMode, Watchlist, WatchlistError
-from monitor.models import DOCUMENT_TYPES
+from monitor.models import DOCUMENT_TYPES, EventKind
 
 CONFIG_ENV = "MONITOR_CONFIG"
 
@@ -80,12 +80,7 @@ def _lower(value: Any) -> Any:
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Interval = Annotated[float, BeforeValidator(_positive_duration)]  # intervals and timeouts: never 0
 # Enumerated values are accepted in any case ("info", "Rule"), stored in their canonical one.
-EventName = Annotated[
-    Literal[
-        "public_inspection", "published", "updated", "corrected", "withdrawn", "deadline", "page_changed", "cfr_changed"
-    ],
-    BeforeValidator(_lower),
-]
+EventName = Annotated[EventKind, BeforeValidator(_lower)]  # the one list of events: monitor.models
 TypeCode = Annotated[Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"], BeforeValidator(_upper)]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from monitor.app import App
 from monitor.core.clock import format_eastern_time, month_windows
-from monitor.core.lifecycle import alert_key
+from monitor.core.identity import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link

@@ -149,3 +149,22 @@ def test_commands_that_send_nothing_import_no_apprise() -> None:
             if "apprise" in third_party_imports(m) and m != "monitor.notify.targets"
         )
         assert not offenders, (module, offenders)
+
+
+def test_one_vocabulary_of_events() -> None:
+    """The events are listed once (monitor.models); settings, rendering and the CLI derive from that list."""
+    from typing import get_args
+
+    from monitor.cli import build_parser
+    from monitor.models import EVENTS, EventKind
+    from monitor.notify.render import EVENT_HEADINGS
+
+    assert set(get_args(EventKind)) == set(EVENTS)
+    assert set(EVENT_HEADINGS) == set(EVENTS)
+    alerts = next(
+        a
+        for a in build_parser()._subparsers._group_actions[0].choices["alerts"]._actions  # type: ignore[union-attr]
+        if a.dest == "event"
+    )
+    assert tuple(alerts.choices) == EVENTS  # type: ignore[arg-type]
+    assert "FR_NUMBER = " not in (PACKAGE / "sources" / "feeds.py").read_text()  # numbers: core/identity.py only

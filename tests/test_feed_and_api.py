@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from monitor.app import App
-from monitor.core.lifecycle import alert_key
+from monitor.core.identity import alert_key
 from monitor.models import Document
 from monitor.settings import load_settings
 from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from monitor.core.clock import EASTERN
-from monitor.core.identity import ecfr_part_item_of_section
+from monitor.core.identity import alert_key, corrected_number, ecfr_part_item_of_section, follow_keys
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist
 from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
@@ -38,7 +38,6 @@ SILENT_TYPES = frozenset({"eCFR title"})  # bookkeeping items: stored, never ale
 REMOVED_CFR_TYPE = "Removed CFR section"
 MAX_DIFF_LINES = 20
 MAX_PAGE_LINES = 20
-_NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)")
 
 
 @dataclass(frozen=True)
@@ -58,38 +57,9 @@ class Evaluation:
     concerned: list[tuple[Document, str]]
 
 
-def follow_keys(document: Document) -> list[str]:
-    return [f"RIN {r}" for r in document.regulation_id_numbers] + [f"docket {d}" for d in document.docket_ids]
-
-
-def corrected_number(document: Document) -> str | None:
-    """The number of the document this one corrects, from `correction_of` (an API URL), if any."""
-    if not document.correction_of:
-        return None
-    found = _NUMBER_IN_URL.search(document.correction_of)
-    return found.group(1) if found else None
-
-
-_FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
-
-
-# A document's arrival is one fact, whatever a source makes of it: the API calls a correction document's arrival
-# "corrected", a feed that cannot tell calls it "published". Both share the key of the arrival.
-_ARRIVALS = frozenset({"published", "corrected"})
 # A field that only echoes another document's arrival: a correction lands in the corrected document's
 # `corrections` list, and the Correction alert already tells it.
 ECHO_FIELDS = frozenset({"corrections"})
-
-
-def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
-    """One event about one document for one watchlist. A Federal Register document seen in a feed has the
-    identity it has in the API, and its arrival one key whatever kind it is, so whichever source sees it first
-    sends the one alert."""
-    source = document.source
-    if source.startswith("feed:") and _FR_NUMBER.fullmatch(document.number):
-        source = "federal_register"
-    kind = "published" if event in _ARRIVALS else event
-    return ":".join(p for p in (kind, source, document.number, watchlist, version) if p)
 
 
 def format_eastern(iso_utc: str) -> str:

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monitor.models import Alert, Document
+from monitor.core.identity import is_fr_number
+from monitor.models import Alert, Document, EventKind
 
 Channel = Literal["slack", "email", "webhook", "text"]
 BodyFormat = Literal["text", "html"]
@@ -43,7 +44,7 @@ ABSTRACT_LIMIT = 600
 MAX_CHANGES_SHOWN = 12
 TRUNCATED = "… (truncated; the full text is at the link)"
 
-EVENT_HEADINGS = {
+EVENT_HEADINGS: dict[EventKind, str] = {
     "public_inspection": "On public inspection",
     "published": "Published",
     "updated": "Updated",
@@ -85,9 +86,6 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-_FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
-
-
 def document_link(document: Document) -> str:
     """The one link per item the service vouches for. Federal Register documents link to federalregister.gov
     (built from the number when the upstream URL is not there); eCFR sections to ecfr.gov; page entries and
@@ -95,7 +93,7 @@ def document_link(document: Document) -> str:
     url = document.html_url
     if " " in url or not url.startswith("https://"):
         url = ""
-    if document.source in ("federal_register", "public_inspection") or _FR_NUMBER.fullmatch(document.number):
+    if document.source in ("federal_register", "public_inspection") or is_fr_number(document.number):
         if url.startswith("https://www.federalregister.gov/"):
             return url
         return f"https://www.federalregister.gov/d/{document.number}"
@@ -261,8 +259,8 @@ def render_alert(alert: Alert, channel: Channel = "text", alert_id: int | None =
 # -- digests ---------------------------------------------------------------------------------------------
 
 
-def _grouped(alerts: Sequence[Alert]) -> dict[tuple[str, str], list[Alert]]:
-    groups: dict[tuple[str, str], list[Alert]] = {}
+def _grouped(alerts: Sequence[Alert]) -> dict[tuple[str, EventKind], list[Alert]]:
+    groups: dict[tuple[str, EventKind], list[Alert]] = {}
     for alert in alerts:
         groups.setdefault((alert.watchlist, alert.event), []).append(alert)
     return dict(sorted(groups.items()))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -32,11 +31,10 @@ import feedparser
 from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
+from monitor.core.identity import is_fr_number, number_in_url
 from monitor.models import Document
 from monitor.sources.http import HttpClient, SourceError
 
-FR_NUMBER_IN_LINK = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:/|$|\?|#)")
-FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
 FR_HOSTS = ("www.federalregister.gov", "federalregister.gov")
 
 log = logging.getLogger("monitor.feeds")
@@ -98,8 +96,8 @@ def parse_feed(body: bytes, source: str, feed_url: str = "") -> list[Document]:
         if is_fr:
             summary = html.unescape(summary)  # escaped twice upstream: feedparser undid one
         number = key
-        if is_fr and (found := FR_NUMBER_IN_LINK.search(link)):
-            number = found.group(1)
+        if is_fr and (found := number_in_url(link)):
+            number = found
         items.setdefault(
             number,
             Document(
@@ -133,7 +131,7 @@ class FeedSource:
     async def complete(self, item: Document) -> Document | None:
         """A new item, completed from the documents API when it is a Federal Register document; None when the
         API cannot give it now (the caller decides how long it waits)."""
-        if not FR_NUMBER.fullmatch(item.number):
+        if not is_fr_number(item.number):
             return item
         try:
             document = await self.fetch_document(item.number)
