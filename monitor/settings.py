@@ -90,6 +90,24 @@ def _clock_time(value: Any) -> Any:
     return value.strip()
 
 
+def read_secret(env: str | None, file: Path | None, file_key: str) -> str:
+    """A secret from an environment variable or a file (Docker secrets). Errors say where it should be, never
+    what it is."""
+    if env is not None:
+        value = os.environ.get(env, "").strip()
+        if not value:
+            raise ValueError(f"environment variable {env} is not set or empty")
+        return value
+    assert file is not None
+    try:
+        value = file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read {file_key} {file}: {exc.strerror}") from None
+    if not value:
+        raise ValueError(f"{file_key} {file} is empty")
+    return value
+
+
 class Section(BaseModel):
     """A config table: unknown keys are errors, values are checked strictly."""
 
@@ -255,19 +273,7 @@ class WebSettings(Section):
 
     def resolve_password(self) -> str:
         """The password itself (secret). Errors say where it should be, never what it is."""
-        if self.password_env is not None:
-            value = os.environ.get(self.password_env, "")
-            if not value:
-                raise ValueError(f"environment variable {self.password_env} is not set or empty")
-            return value
-        assert self.password_file is not None
-        try:
-            value = self.password_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ValueError(f"cannot read password_file {self.password_file}: {exc.strerror}") from None
-        if not value:
-            raise ValueError(f"password_file {self.password_file} is empty")
-        return value
+        return read_secret(self.password_env, self.password_file, "password_file")
 
 
 class RetentionSettings(Section):
@@ -330,19 +336,7 @@ class TargetSettings(Section):
         """The secret URL itself. Error messages name where it should be, never what it is."""
         if self.url is not None:
             return self.url.get_secret_value().strip()
-        if self.url_env is not None:
-            value = os.environ.get(self.url_env, "").strip()
-            if not value:
-                raise ValueError(f"environment variable {self.url_env} is not set or empty")
-            return value
-        assert self.url_file is not None
-        try:
-            value = self.url_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ValueError(f"cannot read url_file {self.url_file}: {exc.strerror}") from None
-        if not value:
-            raise ValueError(f"url_file {self.url_file} is empty")
-        return value
+        return read_secret(self.url_env, self.url_file, "url_file")
 
 
 SourceName = Annotated[

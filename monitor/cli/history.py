@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from monitor.cli.table import clean, eastern, short, table
 from monitor.core.clock import EASTERN
@@ -15,6 +17,8 @@ from monitor.settings import Settings
 from monitor.store.lock import service_running
 from monitor.store.store import NoDatabase, Store
 
+T = TypeVar("T")
+
 
 def open_store(data_dir: Path) -> Store | None:
     try:
@@ -22,6 +26,17 @@ def open_store(data_dir: Path) -> Store | None:
     except NoDatabase as exc:
         print(f"fr-monitor: {exc}", file=sys.stderr)
         return None
+
+
+def read(data_dir: Path, query: Callable[[Store], T]) -> T | None:
+    """Run one read against the folder's database; None (said on stderr) when there is none."""
+    store = open_store(data_dir)
+    if store is None:
+        return None
+    try:
+        return query(store)
+    finally:
+        store.close()
 
 
 def _document(alert: Alert) -> str:
@@ -41,13 +56,12 @@ def show_alerts(
     settings: Settings, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
 ) -> int:
     since_at = datetime.fromisoformat(since).replace(tzinfo=EASTERN).timestamp() if since else None
-    store = open_store(settings.data_dir)
-    if store is None:
+    rows = read(
+        settings.data_dir,
+        lambda store: store.load_recent_alerts(limit, watchlist=watchlist, event=event, since=since_at),
+    )
+    if rows is None:
         return 1
-    try:
-        rows = store.load_recent_alerts(limit, watchlist=watchlist, event=event, since=since_at)
-    finally:
-        store.close()
     if as_json:
         print(
             json.dumps(
@@ -104,13 +118,9 @@ def show_alerts(
 
 
 def show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
-    store = open_store(settings.data_dir)
-    if store is None:
+    rows = read(settings.data_dir, lambda store: store.load_deliveries(state, limit))
+    if rows is None:
         return 1
-    try:
-        rows = store.load_deliveries(state, limit)
-    finally:
-        store.close()
     if not rows:
         print("no deliveries" + (f" in state {state}" if state else ""))
         return 0
@@ -150,13 +160,9 @@ def show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
 
 
 def retry(settings: Settings, delivery_id: int | None, now: float) -> int:
-    store = open_store(settings.data_dir)
-    if store is None:
+    queued = read(settings.data_dir, lambda store: store.retry_deliveries(now, delivery_id))
+    if queued is None:
         return 1
-    try:
-        queued = store.retry_deliveries(now, delivery_id)
-    finally:
-        store.close()
     if delivery_id is not None and not queued:
         print(f"fr-monitor: no unsent delivery with id {delivery_id} (see `fr-monitor deliveries`)", file=sys.stderr)
         return 1
