@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import jinja2
 from aiohttp import web
 
 from monitor.core.clock import EASTERN, eastern_today, format_eastern_time
@@ -30,21 +30,9 @@ if TYPE_CHECKING:
 STATES = ("pending", "failed", "dead", "sent")
 TRY_LIMIT = 100
 
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("monitor.web", "templates"),
-    autoescape=True,  # every value is text unless a template says otherwise, and none does
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def _when(timestamp: float | None) -> str:
     return format_eastern_time(timestamp) if timestamp else "never"
-
-
-def _document_path(number: str) -> str:
-    return "/documents/" + quote(number, safe="")
 
 
 def _when_iso(iso: str | None) -> str:
@@ -54,13 +42,28 @@ def _when_iso(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(EASTERN).strftime("%Y-%m-%d %H:%M ET")
 
 
-_templates.filters["when"] = _when
-_templates.filters["when_iso"] = _when_iso
-_templates.filters["document_path"] = _document_path
+def _document_path(number: str) -> str:
+    return "/documents/" + quote(number, safe="")
+
+
+@cache
+def templates() -> Any:
+    """The templates, loaded on the first page asked for: a service nobody looks at carries no Jinja2."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("monitor.web", "templates"),
+        autoescape=True,  # every value is text unless a template says otherwise, and none does
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters |= {"when": _when, "when_iso": _when_iso, "document_path": _document_path}
+    return environment
 
 
 def page(template: str, **context: Any) -> web.Response:
-    html = _templates.get_template(template).render(**context)
+    html = templates().get_template(template).render(**context)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
