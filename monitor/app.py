@@ -92,7 +92,7 @@ class App:
         self.sources += self._optional_sources(settings)
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(
-            self.http, self.store, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
+            self.http, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
         )
         self.routing = settings.routing()
         self.dispatcher = Dispatcher(

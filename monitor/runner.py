@@ -116,19 +116,24 @@ async def _departures(
 
 
 async def load_full_texts(
-    fetcher: FullTextFetcher | None, evaluator: Evaluator, changes: Sequence[Change]
-) -> dict[str, str]:
-    """Full texts for the changed documents that a `full_text` watchlist would consider."""
+    fetcher: FullTextFetcher | None, store: Store, evaluator: Evaluator, changes: Sequence[Change]
+) -> tuple[dict[str, str], dict[str, tuple[str, bool]]]:
+    """Full texts for the changed documents that a `full_text` watchlist would consider: (every text, by
+    number; those fetched now, to be cached with the poll's transaction)."""
     texts: dict[str, str] = {}
+    fetched: dict[str, tuple[str, bool]] = {}
     if fetcher is None:
-        return texts
+        return texts, fetched
     for change in changes:
         document = change.document
         if change.kind == "refreshed" or not evaluator.matcher.needs_full_text(document):
             continue
-        if (text := await fetcher.load(document)) is not None:
-            texts[document.number] = text
-    return texts
+        if (cached := store.load_full_text(document.number)) is not None:
+            texts[document.number] = cached
+        elif (text := await fetcher.fetch(document)) is not None:
+            texts[document.number] = text.text
+            fetched[document.number] = (text.text, text.truncated)
+    return texts, fetched
 
 
 @runtime_checkable
@@ -141,10 +146,11 @@ class LinkFollowing(Protocol):
 
 
 async def with_linked_text(
-    source: Source, store: Store, changes: list[Change], clock: Callable[[], float]
+    source: Source, store: Store, changes: list[Change], fetched: dict[str, tuple[str, bool]]
 ) -> list[Change]:
-    """New entries of a page that follows links, with the linked page's text (fetched once, then cached) added
-    to what watchlists match. The snapshot stored stays the entry as the page shows it."""
+    """New entries of a page that follows links, with the linked page's text (fetched once, then cached: the
+    texts fetched now are added to `fetched`, saved with the poll) added to what watchlists match. The snapshot
+    stored stays the entry as the page shows it."""
     if not isinstance(source, LinkFollowing) or not source.follow_links:
         return changes
     enriched = []
@@ -153,7 +159,7 @@ async def with_linked_text(
         if change.kind == "new" and document.type == "Page entry":
             text = store.load_full_text(document.number)
             if text is None and (text := await source.linked_text(document)) is not None:
-                store.save_full_text(document.number, text, False, clock())
+                fetched[document.number] = (text, False)
             if text:
                 document = dataclasses.replace(document, abstract=f"{document.abstract} {text}".strip())
                 change = dataclasses.replace(change, document=document)
@@ -236,11 +242,14 @@ async def poll_source(
 
     baseline = status is None or status.baseline_at is None
     # A baseline alerts nothing, so it completes nothing and downloads no full text (hundreds of documents).
-    evaluated, thin, texts = changes, set[str](), {}
+    evaluated, thin = changes, set[str]()
+    texts: dict[str, str] = {}
+    fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
     if not baseline:
         evaluated, changes, thin = await with_completed_items(source, store, changes)
-        evaluated = await with_linked_text(source, store, evaluated, clock)
-        texts = await load_full_texts(full_text, evaluator, evaluated)
+        evaluated = await with_linked_text(source, store, evaluated, fetched)
+        texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
+        fetched |= fetched_now
     memory = load_memory(store, [c.document for c in evaluated])
     evaluation = evaluator.evaluate(evaluated, memory, texts, previous)
     evaluation.alerts[:] = with_thin_note(evaluation.alerts, thin)
@@ -257,6 +266,7 @@ async def poll_source(
         follow_keys={d.number: follow_keys(d) for d, _ in evaluation.concerned},
         on_list=[d.number for d in documents] if isinstance(source, DepartureTracking) else (),
         resolved=resolved,
+        full_texts=fetched,
     )
     saved = store.save_poll(source.name, changes, evaluation.alerts, clock(), lifecycle, routing)
     crash_point("after_commit")

@@ -26,6 +26,17 @@ from monitor.notify.render import document_link
 from monitor.sources.federal_register import FederalRegisterSource
 
 
+async def cached_full_text(app: App, document: Document) -> str | None:
+    """The full text the service would read: cached, else fetched once and cached for it."""
+    if (cached := app.store.load_full_text(document.number)) is not None:
+        return cached
+    fetched = await app.full_text.fetch(document)
+    if fetched is None:
+        return None
+    app.store.save_full_text(document.number, fetched.text, fetched.truncated, app.clock())
+    return fetched.text
+
+
 @dataclass(frozen=True)
 class BackfillHit:
     document: Document
@@ -78,7 +89,7 @@ async def backfill(
         for document in window:
             full_text = None
             if matcher.needs_full_text(document):
-                full_text = await app.full_text.load(document)
+                full_text = await cached_full_text(app, document)
                 texts += full_text is not None
             hits += [BackfillHit(document, match) for match in matcher.match(document, full_text)]
         scanned += len(window)
@@ -177,7 +188,7 @@ async def explain(app: App, number: str, watchlist: str | None) -> tuple[Evidenc
     document = evidence.document
     full_text = None
     if app.evaluator.matcher.needs_full_text(document):
-        full_text = await app.full_text.load(document)
+        full_text = await cached_full_text(app, document)
     explanations = app.evaluator.matcher.explain(document, full_text)
     if watchlist is not None:
         explanations = [e for e in explanations if e.watchlist == watchlist]

@@ -168,3 +168,10 @@ def test_one_vocabulary_of_events() -> None:
     )
     assert tuple(alerts.choices) == EVENTS  # type: ignore[arg-type]
     assert "FR_NUMBER = " not in (PACKAGE / "sources" / "feeds.py").read_text()  # numbers: core/identity.py only
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("monitor.sources")))
+def test_sources_never_import_the_store(module: str) -> None:
+    """Sources fetch and parse; what they need of what is known comes in through monitor.sources.known, and
+    what they fetched is saved by the runner with the poll it belongs to."""
+    assert not [m for m in GRAPH[module] if m.startswith("monitor.store")], module

@@ -162,7 +162,7 @@ async def test_full_text_fetched_once_politely_and_capped(fake_fr, receiver, wri
 def test_untrusted_full_text_url_is_not_fetched() -> None:
     from monitor.sources.full_text import FullTextFetcher
 
-    fetcher = FullTextFetcher(None, None, "http://127.0.0.1:9/api/v1/", 1000)  # type: ignore[arg-type]
+    fetcher = FullTextFetcher(None, "http://127.0.0.1:9/api/v1/", 1000)  # type: ignore[arg-type]
     good = doc(raw_text_url="https://www.federalregister.gov/documents/full_text/text/2026/x.txt")
     assert fetcher.text_url(good) == "http://127.0.0.1:9/documents/full_text/text/2026/x.txt"
     assert fetcher.text_url(doc(raw_text_url="https://evil.example/x.txt")) is None

@@ -29,7 +29,7 @@ from monitor.core.identity import ecfr_part_item
 from monitor.models import Document
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
-from monitor.store.store import Store
+from monitor.sources.known import StoredSnapshots
 
 NAME = "ecfr"
 SECTION_TYPE = "CFR section"
@@ -97,12 +97,14 @@ def _date(value: Any) -> date | None:
 class EcfrSource:
     name = NAME
 
-    def __init__(self, base_url: str, parts: Sequence[str], interval: float, http: HttpClient, store: Store) -> None:
+    def __init__(
+        self, base_url: str, parts: Sequence[str], interval: float, http: HttpClient, known: StoredSnapshots
+    ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.parts = [parse_part(p) for p in parts]
         self.interval = interval
         self.http = http
-        self.store = store
+        self.known = known
         self.part_failures: list[tuple[str, SourceError]] = []
 
     def next_interval(self, now: datetime) -> float:
@@ -128,7 +130,7 @@ class EcfrSource:
             state = Document(
                 source=NAME, number=number, title=f"{title} CFR part {part}", type=STATE_TYPE, publication_date=amended
             )
-            stored = self.store.load_snapshot(NAME, number)
+            stored = self.known.load_snapshot(NAME, number)
             if stored is not None and stored.publication_date == amended:
                 documents.append(state)
                 continue  # nothing amended since this part was last read: one request was enough
@@ -169,7 +171,7 @@ class EcfrSource:
                 cfr_references=stored.cfr_references,
                 html_url=stored.html_url,
             )
-            for number, stored in self.store.load_snapshots_with_prefix(NAME, prefix).items()
+            for number, stored in self.known.load_snapshots_with_prefix(NAME, prefix).items()
             if number not in present and stored.type == SECTION_TYPE
         ]
         return sections + removed

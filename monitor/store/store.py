@@ -49,6 +49,7 @@ class Lifecycle:
     follow_keys: Mapping[str, Sequence[str]] = field(default_factory=dict)  # number -> RIN/docket keys
     on_list: Iterable[str] = ()  # public inspection numbers on the current list
     resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
+    full_texts: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # number -> (text, truncated) fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +271,12 @@ class Store:
     # -- the life of a rule --------------------------------------------------------------------------------
 
     def _save_lifecycle(self, lifecycle: Lifecycle, now: float) -> None:
+        for number, (text, truncated) in lifecycle.full_texts.items():
+            self.db.execute(
+                "INSERT INTO full_texts (number, text, truncated, fetched_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (number) DO NOTHING",
+                [number, text, int(truncated), now],
+            )
         for document, watchlist in lifecycle.concerned:
             self.db.execute(
                 "INSERT INTO matches (watchlist, source, number, matched_at) VALUES (?, ?, ?, ?)"
