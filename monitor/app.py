@@ -1,17 +1,13 @@
-"""The one place that wires concrete classes together, and the service's run loops."""
+"""The one place that wires concrete classes together: settings in, a ready service out. What one step of the
+service does (a poll, reminders, retention, one run) lives here too; the loops that repeat them, the signals and
+reload are in monitor.service."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import random
-import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from monitor.core.lifecycle import Evaluator
@@ -19,31 +15,20 @@ from monitor.core.matching import Matcher
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
-from monitor.notify.targets import check_targets
 from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
-from monitor.settings import ConfigError, Settings, load_settings
+from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.public_inspection import PublicInspectionSource
-from monitor.store.lock import DataFolderLock, FolderInUse
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
-from monitor.web import start_web
 
 log = logging.getLogger("monitor.app")
 
-# How long a stop waits for deliveries already being sent; Docker kills after 10 s.
-STOP_GRACE_SECONDS = 7.0
-EXIT_CONFIG = 2
-REMINDER_CHECK_SECONDS = 60.0
-RETENTION_SECONDS = 3600.0
 # A long-lived loop that failed this many times in a row makes /readyz say so.
 LOOP_FAILURES_NOT_READY = 3
-# A dispatcher that died on an unexpected error is started again after this (doubling, up to the max).
-LOOP_RESTART_BASE = 1.0
-LOOP_RESTART_MAX = 300.0
 
 
 @dataclass
@@ -262,157 +247,8 @@ class App:
         await self.dispatcher.dispatch_due()
         return outcomes
 
-    async def _every(self, seconds: float, name: str, job: Callable[[], object], stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                job()
-            except Exception as exc:  # logged and counted; the next round runs as planned
-                self._loop_failed(name, exc)
-            else:
-                self._loop_ok(name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-    async def _poll_forever(self, source: Source, stop: asyncio.Event) -> None:
-        # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
-        # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
-        due = time.monotonic()
-        failures = 0
-        while not stop.is_set():
-            outcome = await self.poll(source)
-            interval = source.next_interval(datetime.fromtimestamp(self.clock(), UTC))
-            failures = 0 if outcome.ok else failures + 1
-            if failures > 1:  # back off after repeated failures: double each time, up to an hour
-                interval = min(interval * 2 ** (failures - 1), max(interval, 3600.0))
-            due += interval
-            if outcome.retry_after is not None:
-                due = max(due, time.monotonic() + outcome.retry_after)
-            if due < time.monotonic():  # a poll longer than the interval: skip ahead, never bunch up
-                due = time.monotonic()
-            jitter = random.uniform(0, min(5.0, interval * 0.05))  # noqa: S311 - jitter, not security
-            self.next_poll[source.name] = self.clock() + max(0.0, due + jitter - time.monotonic())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=max(0.0, due + jitter - time.monotonic()))
-
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        tasks = [asyncio.create_task(self._poll_forever(s, stop), name=s.name) for s in self.sources]
-        jobs: list[tuple[float, str, Callable[[], object]]] = [
-            (REMINDER_CHECK_SECONDS, "reminders", self.remind),
-            (RETENTION_SECONDS, "retention", self.prune),
-            (1.0, "heartbeat", self._beat),
-        ]
-        tasks += [asyncio.create_task(self._every(s, n, job, stop), name=n) for s, n, job in jobs]
-        dispatcher = asyncio.create_task(self._dispatch_forever(stop), name="dispatcher")
-        await stop.wait()
-        log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        try:
-            await asyncio.wait_for(dispatcher, timeout=STOP_GRACE_SECONDS)
-        except TimeoutError:
-            log.warning("deliveries still in flight at stop are left pending and will be sent after restart")
-
-    async def _dispatch_forever(self, stop: asyncio.Event) -> None:
-        """The dispatcher, started again (after a growing pause) whenever an unexpected error ends it: alerts
-        must never queue up unsent behind a dead loop."""
-        while not stop.is_set():
-            try:
-                await self.dispatcher.run(stop)
-            except Exception as exc:
-                self._loop_failed("dispatcher", exc)
-                failures = self.loops["dispatcher"].failures
-                pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** (failures - 1))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=pause)
-            else:
-                self._loop_ok("dispatcher")
-
-    def _beat(self) -> None:
+    def beat(self) -> None:
         self.heartbeat = time.monotonic()
 
     def last_beat(self) -> float:
         return self.heartbeat
-
-
-async def run_service(settings: Settings, once: bool, config_path: str | None = None) -> int:
-    """Run until SIGTERM/SIGINT. SIGHUP reloads the configuration: a valid one replaces the running one; an
-    invalid one is logged, problem by problem, and the old one keeps running."""
-    try:
-        lock = DataFolderLock(settings.data_dir).acquire()
-    except FolderInUse as exc:
-        print(f"fr-monitor: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    try:
-        return await _run(settings, once, config_path)
-    finally:
-        lock.release()
-
-
-async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
-    if once:
-        app = App(settings)
-        try:
-            outcomes = await app.run_once()
-        finally:
-            await app.close()
-        failed = [o for o in outcomes if not o.ok]
-        for outcome in failed:
-            print(f"fr-monitor: source {outcome.source} failed: {outcome.error}", file=sys.stderr)
-        parts = [(o.source, part, error) for o in outcomes for part, error in o.failed_parts]
-        for name, part, error in parts:
-            print(f"fr-monitor: source {name} failed for {part}: {error}", file=sys.stderr)
-        return 1 if failed or parts else 0
-    loop = asyncio.get_running_loop()
-    terminate = asyncio.Event()
-    reload = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, terminate.set)
-    loop.add_signal_handler(signal.SIGHUP, reload.set)
-    while True:
-        app = App(settings)
-        stop = asyncio.Event()
-        try:
-            web_runner = await start_web(app, app.last_beat) if settings.web.enabled else None
-        except OSError as exc:
-            await app.close()
-            log.error(
-                "cannot listen on %s:%d for /healthz, /readyz and /metrics: %s; set [web] port (or enabled = false)",
-                settings.web.host,
-                settings.web.port,
-                exc.strerror,
-            )
-            return 1
-        log.info(
-            "fr-monitor running: sources %s; %d watchlists; targets %s%s",
-            ", ".join(s.name for s in app.sources) or "(none)",
-            len(settings.watchlists),
-            ", ".join(settings.targets) or "(none)",
-            f"; http://{settings.web.host}:{settings.web.port}/metrics" if settings.web.enabled else "",
-        )
-        service = asyncio.create_task(app.run_forever(stop))
-        while True:
-            reload.clear()
-            waiters = [asyncio.ensure_future(terminate.wait()), asyncio.ensure_future(reload.wait())]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
-            if terminate.is_set():
-                break
-            try:
-                new_settings = load_settings(config_path)
-                check_targets(new_settings, str(config_path or "built-in defaults"))
-            except ConfigError as exc:
-                for problem in exc.problems:
-                    log.error("reload rejected, keeping the running configuration: %s", problem)
-                continue
-            settings = new_settings
-            log.info("configuration reloaded")
-            break
-        stop.set()
-        await service
-        if web_runner is not None:
-            await web_runner.cleanup()
-        await app.close()
-        if terminate.is_set():
-            return 0

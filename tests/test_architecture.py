@@ -4,7 +4,7 @@
     core: pure decisions                                  floor 1
     store, sources, settings, notify, logs, metrics       floor 2 (side by side)
     runner: one poll                                      floor 3
-    app (the service), web, cli, tuning, summary          floor 4
+    app (wiring), service (loops), web, cli, tuning, summary   floor 4
 
 Every import counts: module level, inside functions, and under TYPE_CHECKING.
 """
@@ -32,6 +32,7 @@ FLOORS = [
     ("monitor.metrics", 2),
     ("monitor.runner", 3),
     ("monitor.app", 4),
+    ("monitor.service", 4),
     ("monitor.web", 4),
     ("monitor.cli", 4),
     ("monitor.tuning", 4),

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import pytest
 
-import monitor.app as app_module
 import monitor.notify.dispatcher as dispatcher_module
+import monitor.service as service_module
 from monitor.app import App
 from monitor.models import Document
 from monitor.notify.render import render_alert
@@ -51,7 +51,7 @@ async def test_a_source_that_raises_is_polled_again_and_reported(
     stop = asyncio.Event()
     caplog.set_level(logging.ERROR, logger="monitor.app")
     try:
-        service = asyncio.create_task(app.run_forever(stop))
+        service = asyncio.create_task(service_module.run_forever(app, stop))
         # The loop backs off after repeated failures (doubling from 0.02 s), so four polls take well under 2 s.
         for _ in range(200):
             if broken.calls >= 4:
@@ -109,7 +109,7 @@ async def test_a_dispatcher_that_dies_is_started_again(
     config = write_config(fake_fr, receiver)
     await run_once(config)  # baseline
     fake_fr.add(ai_diffusion_rule())
-    monkeypatch.setattr(app_module, "LOOP_RESTART_BASE", 0.01)
+    monkeypatch.setattr(service_module, "LOOP_RESTART_BASE", 0.01)
     app = App(load_settings(config))
     real = app.store.next_delivery_due_at
     calls = {"n": 0}
@@ -123,7 +123,7 @@ async def test_a_dispatcher_that_dies_is_started_again(
     monkeypatch.setattr(app.store, "next_delivery_due_at", flaky)
     stop = asyncio.Event()
     try:
-        service = asyncio.create_task(app.run_forever(stop))
+        service = asyncio.create_task(service_module.run_forever(app, stop))
         for _ in range(300):
             if receiver.received:
                 break

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from monitor.app import App
 from monitor.core.schedule import federal_holidays, is_business_day, public_inspection_interval, staleness_limit
+from monitor.service import poll_forever
 from monitor.settings import load_settings
 from monitor.web import build_web_app
 from tests.fakes import ai_diffusion_rule, start_service
@@ -88,7 +89,7 @@ async def test_polls_keep_time_without_drift(fake_fr, receiver, write_config):
     app = App(load_settings(write_config(fake_fr, receiver)))
     source = SlowSource()
     stop = asyncio.Event()
-    task = asyncio.create_task(app._poll_forever(source, stop))
+    task = asyncio.create_task(poll_forever(app, source, stop))
     await asyncio.sleep(2.05)
     stop.set()
     await task

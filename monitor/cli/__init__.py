@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 tuning.backfill(settings, args) if args.command == "backfill" else tuning.explain(settings, args)
             )
-        from monitor.app import run_service
+        from monitor.service import run_service
 
         return asyncio.run(run_service(settings, once=args.once, config_path=getattr(args, "config", None)))
     except KeyboardInterrupt:
