@@ -1,0 +1,238 @@
+"""Loading settings: the TOML file and the environment, relative paths, and every problem in one pass, each
+naming where it is (the key path and file, or the environment variable) and what to do."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    ValidationError,
+)
+
+from monitor.settings.model import _FILE_DATA, Settings
+from monitor.settings.sections import WebSettings, _default_pages
+from monitor.settings.targets import _default_targets
+
+CONFIG_ENV = "MONITOR_CONFIG"
+
+
+class ConfigError(Exception):
+    """Everything wrong with a configuration, one problem per line, each naming the key path and file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    path = ""
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                path += f" ({node['name']})"
+        else:
+            path += f".{part}" if path else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return path or "(top level)"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str | None:
+    """The MONITOR_ variable that set the value at `loc`, if one did (the longest that is set)."""
+    parts: list[str] = []
+    found = None
+    for part in loc:
+        if isinstance(part, int):
+            break
+        parts.append(part.upper())
+        name = "MONITOR_" + "__".join(parts)
+        if name in os.environ:
+            found = name
+    return found
+
+
+def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see config/monitor.example.toml)"
+    if (variable := _env_name(loc)) is not None:
+        return f"environment variable {variable}: {message}"
+    return f"{where}: {_key_path(loc, data)}: {message}"
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    """ "unknown target 'slak'; did you mean 'slack'? known targets: ops, slack"."""
+    known = sorted(known)
+    return f"unknown {kind} {name!r}{_closest(name, known)} known {kind}s: {', '.join(known) or '(none)'}".replace(
+        f"{name!r} known", f"{name!r}; known"
+    )
+
+
+def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: str) -> list[str]:
+    """Problems between sections: duplicate names, watchlists naming unknown sources or targets. Read from the
+    loaded settings, or from the file itself when other problems kept it from loading, so that every problem
+    is listed in one pass."""
+    if settings is not None:
+        watchlists = [w.model_dump() for w in settings.watchlists]
+        targets = set(settings.targets)
+        pages = [p.name for p in settings.pages]
+        feeds = [f.name for f in settings.feeds]
+    else:
+        watchlists = [w for w in data.get("watchlists", []) if isinstance(w, dict)]
+        raw_targets = data.get("targets")
+        targets = set(raw_targets) if isinstance(raw_targets, dict) else set(_default_targets())
+        raw_pages = data.get("pages")
+        pages = (
+            [str(p.get("name")) for p in raw_pages if isinstance(p, dict)]
+            if isinstance(raw_pages, list)
+            else [p.name for p in _default_pages()]
+        )
+        feeds = [str(f.get("name")) for f in data.get("feeds", []) if isinstance(f, dict)]
+    problems = []
+    for kind, names in (("watchlists", [str(w.get("name")) for w in watchlists]), ("pages", pages), ("feeds", feeds)):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(f"{where}: {kind}: names must be unique; repeated: {', '.join(repeated)}")
+    known_sources = {"federal_register", "public_inspection", "ecfr", "regulations_gov"}
+    known_sources |= {f"page:{n}" for n in pages} | {f"feed:{n}" for n in feeds}
+    for index, watchlist in enumerate(watchlists):
+        path = f"watchlists[{index}] ({watchlist.get('name')})"
+        for source in watchlist.get("sources") or []:
+            if source not in known_sources:
+                problems.append(f"{where}: {path}.sources: {_unknown('source', str(source), known_sources)}")
+        for target in watchlist.get("notify") or []:
+            if target not in targets:
+                problems.append(f"{where}: {path}.notify: {_unknown('target', str(target), targets)}")
+    return problems
+
+
+def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Relative paths in a config file mean relative to the file's folder, not to wherever the service was
+    started from."""
+
+    def resolve(value: Any) -> Any:
+        return str(folder / value) if isinstance(value, str) and value and not Path(value).is_absolute() else value
+
+    if "data_dir" in data:
+        data["data_dir"] = resolve(data["data_dir"])
+    for target in (data.get("targets") or {}).values():
+        if isinstance(target, dict) and "url_file" in target:
+            target["url_file"] = resolve(target["url_file"])
+    for section, key in (("regulations_gov", "api_key_file"), ("web", "password_file")):
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            table[key] = resolve(table[key])
+    return data
+
+
+def _known_variables() -> set[str]:
+    known = {CONFIG_ENV, "MONITOR_TARGETS"}
+    for name, field in Settings.model_fields.items():
+        known.add(f"MONITOR_{name.upper()}")
+        for sub in getattr(field.annotation, "model_fields", {}):
+            known.add(f"MONITOR_{name.upper()}__{sub.upper()}")
+    return known
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Warnings for MONITOR_ variables that set nothing, with the closest known name. Warnings, not errors:
+    orchestrators inject variables of their own (Kubernetes sets MONITOR_PORT for a service named monitor)."""
+    environ = os.environ if environ is None else environ
+    known = _known_variables()
+    warnings = []
+    for name in sorted(environ):
+        if not name.startswith("MONITOR_") or name in known or name.startswith("MONITOR_TARGETS__"):
+            continue
+        warnings.append(f"environment variable {name} is not a setting and is ignored{_closest(name, known)}")
+    return warnings
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load settings from `path` (or $MONITOR_CONFIG), the environment and the defaults.
+
+    A file that was asked for explicitly must exist: a typo in a path never silently means "defaults".
+    Raises ConfigError naming every problem, all in one pass.
+    """
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = os.environ[CONFIG_ENV]
+    data: dict[str, Any] = {}
+    where = "built-in defaults and MONITOR_ environment"
+    if path is not None:
+        file = Path(path)
+        where = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"{file}: config file does not exist"]) from None
+        except OSError as exc:
+            raise ConfigError([f"{file}: cannot read config file: {exc.strerror}"]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+        except UnicodeDecodeError:
+            raise ConfigError([f"{file}: not valid TOML: the file is not UTF-8 text"]) from None
+        data = _relative_to(data, file.resolve().parent)
+    problems: list[str] = []
+    settings: Settings | None = None
+    token = _FILE_DATA.set(data)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += [_describe(e, where, data) for e in exc.errors()]
+    finally:
+        _FILE_DATA.reset(token)
+    problems += _cross_problems(data, settings, where)
+    if settings is not None:
+        problems += _target_problems(settings, where)
+    if problems:
+        raise ConfigError(list(dict.fromkeys(problems)))
+    assert settings is not None
+    return settings
+
+
+def load_web_settings(path: Path | str | None) -> WebSettings | None:
+    """Just the [web] table of a config file that may be invalid elsewhere; None when even that fails."""
+    path = path or os.environ.get(CONFIG_ENV)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        web = dict(data.get("web", {}))
+        for key in ("host", "port"):
+            if value := os.environ.get(f"MONITOR_WEB__{key.upper()}"):
+                web[key] = value
+        return WebSettings(**web)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _target_problems(settings: Settings, where: str) -> list[str]:
+    """Secrets that cannot be read (an unset variable, an unreadable file). Whether a target URL is one
+    Apprise can use is checked by monitor.notify.targets.check_targets, where Apprise lives."""
+    problems = []
+    if settings.regulations_gov.enabled:
+        try:
+            settings.regulations_gov.resolve_api_key()
+        except ValueError as exc:
+            problems.append(f"{where}: regulations_gov: {exc}")
+    if settings.web.enabled and settings.web.username:
+        try:
+            settings.web.resolve_password()
+        except ValueError as exc:
+            problems.append(f"{where}: web: {exc}")
+    for name, target in settings.targets.items():
+        try:
+            target.resolve_url()
+        except ValueError as exc:
+            problems.append(f"{where}: targets.{name}: {exc}")
+    return problems

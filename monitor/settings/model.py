@@ -1,0 +1,94 @@
+"""The whole configuration as one typed model. Precedence, strongest first: MONITOR_ environment variables,
+then the TOML file, then the built-in defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor.core.routing import Routing, TargetRoute
+from monitor.settings.sections import (
+    DeliverySettings,
+    EcfrSettings,
+    FederalRegisterSettings,
+    FeedSettings,
+    HttpSettings,
+    PageSettings,
+    PublicInspectionSettings,
+    RegulationsGovSettings,
+    RetentionSettings,
+    WebSettings,
+    _default_pages,
+)
+from monitor.settings.targets import TargetSettings, _default_targets
+from monitor.settings.types import _clock_time, _lower, _upper
+from monitor.settings.watchlists import WatchlistSettings, _default_watchlists
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("./data")
+    allow_private_targets: bool = False
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
+    reminder_time: Annotated[str, BeforeValidator(_clock_time)] = Field("08:00", description="HH:MM, US Eastern")
+    federal_register: FederalRegisterSettings = FederalRegisterSettings()
+    public_inspection: PublicInspectionSettings = PublicInspectionSettings()
+    ecfr: EcfrSettings = EcfrSettings()
+    regulations_gov: RegulationsGovSettings = RegulationsGovSettings()
+    pages: list[PageSettings] = Field(default_factory=_default_pages)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    ops_alert_after_failures: int = Field(3, ge=1, description="failed polls in a row before the ops target hears")
+    http: HttpSettings = HttpSettings()
+    web: WebSettings = WebSettings()
+    retention: RetentionSettings = RetentionSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    targets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], TargetSettings] = Field(
+        default_factory=_default_targets
+    )
+    watchlists: list[WatchlistSettings] = Field(default_factory=_default_watchlists)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, file_secret_settings, _FileSource(settings_cls))
+
+    def target_urls(self) -> dict[str, str]:
+        """Every target's resolved URL (secret: pass to Apprise, never print)."""
+        return {name: target.resolve_url() for name, target in self.targets.items()}
+
+    def watchlist_targets(self, notify: list[str] | None) -> tuple[str, ...]:
+        """A watchlist's targets: those it names, else every target but `ops` (which hears about targets)."""
+        return tuple(notify) if notify is not None else tuple(t for t in self.targets if t != "ops")
+
+    def routing(self) -> Routing:
+        return Routing({name: TargetRoute(frozenset(t.events), t.digest) for name, t in self.targets.items()})
+
+
+# The parsed TOML file for the load under way; the file source reads it (pydantic-settings builds sources
+# from the class, so the data travels beside it rather than through the constructor, which would outrank
+# the environment).
+_FILE_DATA: ContextVar[Mapping[str, Any]] = ContextVar("_FILE_DATA")
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_DATA.get({}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_DATA.get({}))

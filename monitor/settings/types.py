@@ -1,0 +1,93 @@
+"""The value types of settings: durations, intervals, case-insensitive enumerations, secrets, and the strict
+base every config table shares."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+)
+
+from monitor.models import EventKind
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """'90s', '5m', '1h', '1d', '1h30m' or a plain number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '90s', '5m', '1h'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        elif text and _DURATION_PART.sub("", text).strip() == "":
+            seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+        else:
+            raise ValueError(f"{value!r} is not a duration; write e.g. '90s', '5m', '1h' or seconds")
+    else:
+        raise ValueError("a duration is a number of seconds or a string like '90s', '5m', '1h'")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def _positive_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError("must be more than 0 (an interval or timeout of 0 cannot work)")
+    return seconds
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Interval = Annotated[float, BeforeValidator(_positive_duration)]  # intervals and timeouts: never 0
+# Enumerated values are accepted in any case ("info", "Rule"), stored in their canonical one.
+EventName = Annotated[EventKind, BeforeValidator(_lower)]  # the one list of events: monitor.models
+TypeCode = Annotated[Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"], BeforeValidator(_upper)]
+
+
+def _clock_time(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+        raise ValueError(f"{value!r} is not a time of day: write HH:MM on a 24-hour clock, US Eastern, like '08:00'")
+    return value.strip()
+
+
+def read_secret(env: str | None, file: Path | None, file_key: str) -> str:
+    """A secret from an environment variable or a file (Docker secrets). Errors say where it should be, never
+    what it is."""
+    if env is not None:
+        value = os.environ.get(env, "").strip()
+        if not value:
+            raise ValueError(f"environment variable {env} is not set or empty")
+        return value
+    assert file is not None
+    try:
+        value = file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read {file_key} {file}: {exc.strerror}") from None
+    if not value:
+        raise ValueError(f"{file_key} {file} is empty")
+    return value
+
+
+class Section(BaseModel):
+    """A config table: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
