@@ -1,0 +1,96 @@
+"""The life of a rule: which watchlists a document concerned, the RINs and dockets they follow, what is on
+the public inspection list and how documents left it, and the deadlines ahead."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.models import Document
+from monitor.store.snapshots import Snapshots
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What a poll learned beyond snapshots and alerts, stored in the same transaction."""
+
+    concerned: Sequence[tuple[Document, str]] = ()  # (document, watchlist) pairs to remember
+    follow_keys: Mapping[str, Sequence[str]] = field(default_factory=dict)  # number -> RIN/docket keys
+    on_list: Iterable[str] = ()  # public inspection numbers on the current list
+    resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
+    full_texts: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # number -> (text, truncated) fetched
+
+
+class Memory(Snapshots):  # filing times are read from the public inspection snapshots
+    # -- the life of a rule --------------------------------------------------------------------------------
+
+    def _save_lifecycle(self, lifecycle: Lifecycle, now: float) -> None:
+        for number, (text, truncated) in lifecycle.full_texts.items():
+            self.db.execute(
+                "INSERT INTO full_texts (number, text, truncated, fetched_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (number) DO NOTHING",
+                [number, text, int(truncated), now],
+            )
+        for document, watchlist in lifecycle.concerned:
+            self.db.execute(
+                "INSERT INTO matches (watchlist, source, number, matched_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [watchlist, document.source, document.number, now],
+            )
+            for key in lifecycle.follow_keys.get(document.number, ()):
+                self.db.execute(
+                    "INSERT INTO follows (key, watchlist, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [key, watchlist, now],
+                )
+        for number in lifecycle.on_list:
+            self.db.execute(
+                "INSERT INTO pi_status (number, on_list, resolution, updated_at) VALUES (?, 1, NULL, ?)"
+                " ON CONFLICT (number) DO UPDATE SET on_list = 1, updated_at = excluded.updated_at"
+                " WHERE resolution IS NULL",
+                [number, now],
+            )
+        for number, resolution in lifecycle.resolved.items():
+            self.db.execute(
+                "UPDATE pi_status SET on_list = 0, resolution = ?, updated_at = ? WHERE number = ?",
+                [resolution, now, number],
+            )
+
+    def _by_key(self, sql: str, values: Sequence[str]) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        wanted = list(dict.fromkeys(values))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for row in self._rows(sql.format(marks=",".join("?" * len(chunk))), chunk):
+                found.setdefault(row[0], set()).add(row[1])
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def load_followed(self, keys: Sequence[str]) -> dict[str, frozenset[str]]:
+        return self._by_key("SELECT key, watchlist FROM follows WHERE key IN ({marks})", keys)
+
+    def load_matched(self, numbers: Sequence[str]) -> dict[str, frozenset[str]]:
+        return self._by_key("SELECT number, watchlist FROM matches WHERE number IN ({marks})", numbers)
+
+    def load_filed_at(self, numbers: Sequence[str]) -> dict[str, str]:
+        """When each of these documents was filed for public inspection, from its stored snapshot."""
+        return {
+            number: filed
+            for number, doc in self.load_snapshots("public_inspection", numbers).items()
+            if (filed := doc.filed_at)
+        }
+
+    def load_on_list(self) -> set[str]:
+        """Public inspection documents last seen on the list and not yet resolved."""
+        return {r["number"] for r in self._rows("SELECT number FROM pi_status WHERE resolution IS NULL")}
+
+    def load_deadline_candidates(self, today: str) -> list[tuple[Document, str]]:
+        """(document, watchlist) for every matched document with a deadline after `today` (ISO date)."""
+        rows = self._rows(
+            """
+            SELECT m.watchlist, s.data FROM matches m
+            JOIN snapshots s ON s.source = m.source AND s.number = m.number
+            WHERE json_extract(s.data, '$.comments_close_on') > ? OR json_extract(s.data, '$.effective_on') > ?
+            """,
+            [today, today],
+        )
+        return [(Document.from_dict(json.loads(r["data"])), r["watchlist"]) for r in rows]

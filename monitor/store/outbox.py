@@ -1,0 +1,220 @@
+"""The outbox: alerts (one per event, document and watchlist, ever) and their deliveries, one per target,
+drained by the dispatcher; and reading them back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.core.routing import Routing
+from monitor.models import Alert, Delivery
+from monitor.store.base import StoreBase
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    created_at: float
+    alert: Alert
+    deliveries: tuple[Delivery, ...]
+
+
+def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        target=row["target"],
+        state=row["state"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+    )
+
+
+class Outbox(StoreBase):
+    def save_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None = None) -> int:
+        """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
+        with self.db.atomic():
+            return len(self._insert_alerts(alerts, now, routing)[0])
+
+    def _insert_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None) -> tuple[list[str], int]:
+        """Insert new alerts and their deliveries; returns the events of those inserted, and the deliveries."""
+        routing = routing or Routing()
+        events: list[str] = []
+        delivery_count = 0
+        for alert in alerts:
+            cursor = self.db.execute(
+                """
+                INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
+                """,
+                [
+                    alert.key,
+                    alert.event,
+                    alert.document.source,
+                    alert.document.number,
+                    alert.watchlist,
+                    alert.document.title,
+                    json.dumps(alert.to_dict()),
+                    now,
+                ],
+            )
+            if cursor.rowcount == 0:
+                continue
+            events.append(alert.event)
+            for target in routing.targets_for(alert):
+                self.db.execute(
+                    """
+                    INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, 'pending', ?, ?, ?)
+                    """,
+                    [cursor.lastrowid, target, routing.first_attempt_at(target, now), now, now],
+                )
+                delivery_count += 1
+        return events, delivery_count
+
+    # -- the outbox ----------------------------------------------------------------------------------------
+
+    def load_due_deliveries(self, now: float, limit: int = 100) -> list[tuple[Delivery, Alert]]:
+        rows = self._rows(
+            """
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?
+            """,
+            [now, limit],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def next_delivery_due_at(self) -> float | None:
+        rows = self._rows("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = 'pending'")
+        due = rows[0]["due"] if rows else None
+        return float(due) if due is not None else None
+
+    def load_pending_for_target(self, target: str, now: float) -> list[tuple[Delivery, Alert]]:
+        """Every pending delivery to `target` that is due: a digest's batch."""
+        rows = self._rows(
+            """
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            WHERE d.state = 'pending' AND d.target = ? AND d.next_attempt_at <= ? ORDER BY d.id
+            """,
+            [target, now],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def load_deliveries(self, state: str | None, limit: int = 100) -> list[tuple[Delivery, Alert]]:
+        """Deliveries by state: pending, failed (pending after at least one failed attempt), dead, sent."""
+        where, params = "", []
+        if state == "failed":
+            where = "WHERE d.state = 'pending' AND d.attempts > 0"
+        elif state is not None:
+            where, params = "WHERE d.state = ?", [state]
+        rows = self._rows(
+            f"""
+            SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+            {where} ORDER BY d.id DESC LIMIT ?
+            """,  # noqa: S608 - fixed fragments only
+            [*params, limit],
+        )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def retry_deliveries(self, now: float, delivery_id: int | None = None) -> list[tuple[Delivery, Alert]]:
+        """Make dead deliveries (or one unsent delivery) pending again, due now, with a fresh set of attempts;
+        returns the deliveries it queued, as they were before."""
+        with self.db.atomic():
+            where, params = (
+                ("d.state = 'dead'", []) if delivery_id is None else ("d.id = ? AND d.state != 'sent'", [delivery_id])
+            )
+            rows = self._rows(
+                f"SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE {where}",  # noqa: S608
+                params,
+            )
+            for row in rows:
+                self.db.execute(
+                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    [now, now, row["id"]],
+                )
+        return [(_delivery(r), Alert.from_dict(json.loads(r["alert_data"]))) for r in rows]
+
+    def save_target_health(self, target: str, error: str | None, now: float) -> bool:
+        """Record a target's latest outcome; True when it changed between failing and healthy."""
+        with self.db.atomic():
+            rows = self._rows("SELECT failing_since FROM target_health WHERE target = ?", [target])
+            was_failing = bool(rows) and rows[0]["failing_since"] is not None
+            if error is None and was_failing:
+                self.db.execute(
+                    "UPDATE target_health SET failing_since = NULL, last_error = '' WHERE target = ?", [target]
+                )
+            elif error is not None and not was_failing:
+                self.db.execute(
+                    "INSERT INTO target_health (target, failing_since, last_error) VALUES (?, ?, ?)"
+                    " ON CONFLICT (target) DO UPDATE SET failing_since = excluded.failing_since,"
+                    " last_error = excluded.last_error",
+                    [target, now, error],
+                )
+            return was_failing != (error is not None)
+
+    def mark_sent(self, delivery_id: int, now: float) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = ?, updated_at = ?,
+                    last_error = '' WHERE id = ?
+                """,
+                [now, now, delivery_id],
+            )
+
+    def mark_failed(self, delivery_id: int, error: str, now: float, retry_at: float | None) -> None:
+        """Record a failed attempt: pending again at `retry_at`, or dead when there is no retry left."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE deliveries SET attempts = attempts + 1, last_error = ?, updated_at = ?,
+                    state = CASE WHEN ? IS NULL THEN 'dead' ELSE 'pending' END,
+                    next_attempt_at = COALESCE(?, next_attempt_at)
+                WHERE id = ?
+                """,
+                [error, now, retry_at, retry_at, delivery_id],
+            )
+
+    # -- reading back -----------------------------------------------------------------------------------
+
+    def load_recent_alerts(
+        self, limit: int, *, watchlist: str | None = None, event: str | None = None, since: float | None = None
+    ) -> list[AlertRow]:
+        """The newest alerts first, with their deliveries; optionally one watchlist's, one event's, or those
+        created at or after `since`."""
+        conditions: list[str] = []
+        params: list[str | float] = []
+        for column, value in (("watchlist", watchlist), ("event", event)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            conditions.append("created_at >= ?")
+            params.append(since)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        alerts = self._rows(
+            f"SELECT id, data, created_at FROM alerts {where} ORDER BY id DESC LIMIT ?",  # noqa: S608 - fixed fragments
+            [*params, limit],
+        )
+        result = []
+        for row in alerts:
+            deliveries = tuple(
+                _delivery(d) for d in self._rows("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id", [row["id"]])
+            )
+            result.append(AlertRow(row["id"], row["created_at"], Alert.from_dict(json.loads(row["data"])), deliveries))
+        return result
+
+    def oldest_pending_created_at(self) -> float | None:
+        rows = self._rows("SELECT MIN(created_at) AS oldest FROM deliveries WHERE state = 'pending'")
+        oldest = rows[0]["oldest"] if rows else None
+        return float(oldest) if oldest is not None else None
+
+    def count_deliveries(self) -> dict[str, int]:
+        rows = self._rows("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}
