@@ -85,8 +85,8 @@ class App:
             AppriseSender(settings.delivery.timeout, settings.allow_private_targets),
             settings.target_urls(),
             settings.delivery,
+            self.routing,
             clock=clock,
-            routing=self.routing,
             on_sent=self.metrics.delivery_latency.observe,
         )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,11 +18,12 @@ from monitor.core.clock import eastern_today
 from monitor.core.diffing import diff_document
 from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
+from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
-from monitor.models import Alert, Change, Document, Fact
+from monitor.models import Change, Document
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
-from monitor.store.store import Lifecycle, SavedPoll, Store
+from monitor.store.store import SavedPoll, Store
 from monitor.testhooks import crash_point
 
 log = logging.getLogger("monitor.runner")
@@ -33,7 +33,6 @@ log = logging.getLogger("monitor.runner")
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_CONFIRMATIONS_PER_POLL = 20
 MAX_COMPLETION_WAITS = 3  # polls a new feed item waits for the documents API before it alerts as it is
-THIN_NOTE = "only what the feed shows: the Federal Register API could not give the document's details"
 
 
 class Source(Protocol):
@@ -205,23 +204,18 @@ async def with_completed_items(
     return evaluated, stored, thin
 
 
-def with_thin_note(alerts: list[Alert], thin: set[str]) -> list[Alert]:
-    if not thin:
-        return alerts
-    note = Fact("Note", THIN_NOTE)
-    return [dataclasses.replace(a, facts=(*a.facts, note)) if a.document.number in thin else a for a in alerts]
-
-
 async def poll_source(
     source: Source,
     store: Store,
     evaluator: Evaluator,
-    clock: Callable[[], float] = time.time,
-    full_text: FullTextFetcher | None = None,
-    routing: Routing | None = None,
+    clock: Callable[[], float],
+    full_text: FullTextFetcher | None,
+    routing: Routing,
 ) -> PollOutcome:
+    """One poll, top to bottom: load known -> fetch -> diff -> enrich -> plan (pure) -> save (one transaction)."""
     now = datetime.fromtimestamp(clock(), UTC)
     status = store.load_source_status(source.name)
+    baseline = status is None or status.baseline_at is None  # decided once, here
     last_success = status.last_success_at if status else None
     try:
         documents = await source.fetch(now, datetime.fromtimestamp(last_success, UTC) if last_success else None)
@@ -240,35 +234,14 @@ async def poll_source(
     previous = store.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
-    baseline = status is None or status.baseline_at is None
-    # A baseline alerts nothing, so it completes nothing and downloads no full text (hundreds of documents).
-    evaluated, thin = changes, set[str]()
-    texts: dict[str, str] = {}
-    fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
-    if not baseline:
-        evaluated, changes, thin = await with_completed_items(source, store, changes)
-        evaluated = await with_linked_text(source, store, evaluated, fetched)
-        texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
-        fetched |= fetched_now
-    memory = load_memory(store, [c.document for c in evaluated])
-    evaluation = evaluator.evaluate(evaluated, memory, texts, previous)
-    evaluation.alerts[:] = with_thin_note(evaluation.alerts, thin)
-    withdrawn: list[Document] = []
-    resolved: dict[str, str] = {}
-    if isinstance(source, DepartureTracking):
-        withdrawn, resolved = await _departures(source, store, documents, now)
-        if withdrawn:
-            departed = evaluator.withdrawn(withdrawn, load_memory(store, withdrawn))
-            evaluation.alerts.extend(departed.alerts)
-            evaluation.concerned.extend(departed.concerned)
-    lifecycle = Lifecycle(
-        concerned=evaluation.concerned,
-        follow_keys={d.number: follow_keys(d) for d, _ in evaluation.concerned},
-        on_list=[d.number for d in documents] if isinstance(source, DepartureTracking) else (),
-        resolved=resolved,
-        full_texts=fetched,
+    enriched = await enrich(source, store, evaluator, full_text, documents, changes, baseline, now)
+    known = Known(
+        previous=previous,
+        memory=load_memory(store, [c.document for c in enriched.evaluated]),
+        withdrawn_memory=load_memory(store, enriched.withdrawn) if enriched.withdrawn else Memory(),
     )
-    saved = store.save_poll(source.name, changes, evaluation.alerts, clock(), lifecycle, routing)
+    plan = plan_poll(source.name, baseline, enriched, known, evaluator, routing, clock())
+    saved = store.save_plan(plan, clock())
     crash_point("after_commit")
 
     if saved.baseline:
@@ -277,24 +250,59 @@ async def poll_source(
             len(documents),
             extra={"source": source.name},
         )
-    elif saved.changes or saved.alerts or withdrawn:
+    elif saved.changes or saved.alerts or enriched.withdrawn:
         log.info(
             "poll: %d documents, %d changed, %d withdrawn, %d new alerts",
             len(documents),
             saved.changes,
-            len(withdrawn),
+            len(enriched.withdrawn),
             saved.alerts,
             extra={"source": source.name},
         )
     return PollOutcome(source.name, True, saved, documents=len(documents), failed_parts=failed_parts)
 
 
+async def enrich(
+    source: Source,
+    store: Store,
+    evaluator: Evaluator,
+    full_text: FullTextFetcher | None,
+    documents: Sequence[Document],
+    changes: list[Change],
+    baseline: bool,
+    now: datetime,
+) -> Enriched:
+    """Make the changes ready to evaluate. A baseline alerts nothing, so it completes nothing and downloads no
+    full text (hundreds of documents at one a second); the public inspection list is tracked either way."""
+    on_list = [d.number for d in documents] if isinstance(source, DepartureTracking) else None
+    if baseline:
+        return Enriched(changes=changes, evaluated=changes, on_list=on_list)
+    evaluated, stored, thin = await with_completed_items(source, store, changes)
+    fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
+    evaluated = await with_linked_text(source, store, evaluated, fetched)
+    texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
+    withdrawn: list[Document] = []
+    resolved: dict[str, str] = {}
+    if isinstance(source, DepartureTracking):
+        withdrawn, resolved = await _departures(source, store, documents, now)
+    return Enriched(
+        changes=stored,
+        evaluated=evaluated,
+        thin=frozenset(thin),
+        full_texts=texts,
+        fetched_texts=fetched | fetched_now,
+        withdrawn=withdrawn,
+        on_list=on_list,
+        resolved=resolved,
+    )
+
+
 def queue_reminders(
     store: Store,
     evaluator: Evaluator,
     reminder_time: str,
-    clock: Callable[[], float] = time.time,
-    routing: Routing | None = None,
+    clock: Callable[[], float],
+    routing: Routing,
 ) -> int:
     """Queue the deadline reminders due now; returns how many were new."""
     now = datetime.fromtimestamp(clock(), UTC)
@@ -305,4 +313,4 @@ def queue_reminders(
         if name in evaluator.watchlists
     ]
     alerts = due_reminders(tracked, now, hour, minute)
-    return store.save_alerts(alerts, clock(), routing) if alerts else 0
+    return store.save_alerts(queue(alerts, routing, clock()), clock()) if alerts else 0

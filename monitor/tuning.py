@@ -21,6 +21,7 @@ from monitor.app import App
 from monitor.core.clock import format_eastern_time, month_windows
 from monitor.core.identity import alert_key
 from monitor.core.matching import Explanation, Matcher
+from monitor.core.plan import queue
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
 from monitor.sources.federal_register import FederalRegisterSource
@@ -130,7 +131,7 @@ async def send_hits(app: App, hits: list[BackfillHit], notify: dict[str, tuple[s
         for hit in hits
     ]
     before = app.store.count_deliveries()
-    queued = app.store.save_alerts(alerts, app.clock(), app.routing)
+    queued = app.store.save_alerts(queue(alerts, app.routing, app.clock()), app.clock())
     await app.dispatcher.dispatch_due()
     after = app.store.count_deliveries()
     return SendReport(

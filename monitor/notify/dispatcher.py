@@ -49,9 +49,9 @@ class Dispatcher:
         sender: Sender,
         target_urls: Mapping[str, str],
         settings: DeliverySettings,
+        routing: Routing,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
-        routing: Routing | None = None,
         on_sent: Callable[[float], object] | None = None,
     ) -> None:
         self.store = store
@@ -60,7 +60,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter only
-        self.routing = routing or Routing()
+        self.routing = routing  # required: leaving it out would silently skip digests
         self.on_sent = on_sent
         self.wake = asyncio.Event()
         self._semaphore = asyncio.Semaphore(settings.concurrency)

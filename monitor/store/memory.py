@@ -4,53 +4,43 @@ the public inspection list and how documents left it, and the deadlines ahead.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
+from monitor.core.plan import PollPlan
 from monitor.models import Document
 from monitor.store.snapshots import Snapshots
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    """What a poll learned beyond snapshots and alerts, stored in the same transaction."""
-
-    concerned: Sequence[tuple[Document, str]] = ()  # (document, watchlist) pairs to remember
-    follow_keys: Mapping[str, Sequence[str]] = field(default_factory=dict)  # number -> RIN/docket keys
-    on_list: Iterable[str] = ()  # public inspection numbers on the current list
-    resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
-    full_texts: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # number -> (text, truncated) fetched
 
 
 class Memory(Snapshots):  # filing times are read from the public inspection snapshots
     # -- the life of a rule --------------------------------------------------------------------------------
 
-    def _save_lifecycle(self, lifecycle: Lifecycle, now: float) -> None:
-        for number, (text, truncated) in lifecycle.full_texts.items():
+    def _save_lifecycle(self, plan: PollPlan, now: float) -> None:
+        """What a poll learned beyond snapshots and alerts, in the poll's own transaction."""
+        for number, (text, truncated) in plan.full_texts.items():
             self.db.execute(
                 "INSERT INTO full_texts (number, text, truncated, fetched_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (number) DO NOTHING",
                 [number, text, int(truncated), now],
             )
-        for document, watchlist in lifecycle.concerned:
+        for document, watchlist in plan.concerned:
             self.db.execute(
                 "INSERT INTO matches (watchlist, source, number, matched_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 [watchlist, document.source, document.number, now],
             )
-            for key in lifecycle.follow_keys.get(document.number, ()):
+            for key in plan.follow_keys.get(document.number, ()):
                 self.db.execute(
                     "INSERT INTO follows (key, watchlist, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     [key, watchlist, now],
                 )
-        for number in lifecycle.on_list:
+        for number in plan.on_list or ():
             self.db.execute(
                 "INSERT INTO pi_status (number, on_list, resolution, updated_at) VALUES (?, 1, NULL, ?)"
                 " ON CONFLICT (number) DO UPDATE SET on_list = 1, updated_at = excluded.updated_at"
                 " WHERE resolution IS NULL",
                 [number, now],
             )
-        for number, resolution in lifecycle.resolved.items():
+        for number, resolution in plan.resolved.items():
             self.db.execute(
                 "UPDATE pi_status SET on_list = 0, resolution = ?, updated_at = ? WHERE number = ?",
                 [resolution, now, number],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.core.routing import Routing
+from monitor.core.plan import Queued
 from monitor.models import Alert, Delivery
 from monitor.store.base import StoreBase
 
@@ -36,17 +36,19 @@ def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
 
 
 class Outbox(StoreBase):
-    def save_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None = None) -> int:
+    def save_alerts(self, queued: Sequence[Queued], now: float) -> int:
         """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
         with self.db.atomic():
-            return len(self._insert_alerts(alerts, now, routing)[0])
+            return len(self._insert_alerts(queued, now)[0])
 
-    def _insert_alerts(self, alerts: Sequence[Alert], now: float, routing: Routing | None) -> tuple[list[str], int]:
-        """Insert new alerts and their deliveries; returns the events of those inserted, and the deliveries."""
-        routing = routing or Routing()
+    def _insert_alerts(self, queued: Sequence[Queued], now: float) -> tuple[list[str], int]:
+        """Insert new alerts and their deliveries (targets and due times as the plan says); returns the events
+        of those inserted, and how many deliveries. An alert whose key is stored is skipped with its
+        deliveries: the same event is never queued twice, even if a crash made a poll run again."""
         events: list[str] = []
         delivery_count = 0
-        for alert in alerts:
+        for item in queued:
+            alert = item.alert
             cursor = self.db.execute(
                 """
                 INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
@@ -66,13 +68,13 @@ class Outbox(StoreBase):
             if cursor.rowcount == 0:
                 continue
             events.append(alert.event)
-            for target in routing.targets_for(alert):
+            for target, due in item.deliveries:
                 self.db.execute(
                     """
                     INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, 'pending', ?, ?, ?)
                     """,
-                    [cursor.lastrowid, target, routing.first_attempt_at(target, now), now, now],
+                    [cursor.lastrowid, target, due, now, now],
                 )
                 delivery_count += 1
         return events, delivery_count

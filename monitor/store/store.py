@@ -8,18 +8,16 @@ transaction: either all of it is stored or none of it, so an alert can never be 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.core.routing import Routing
-from monitor.models import Alert, Change
+from monitor.core.plan import PollPlan
 from monitor.store.base import DB_FILENAME
-from monitor.store.memory import Lifecycle, Memory
+from monitor.store.memory import Memory
 from monitor.store.outbox import AlertRow, Outbox, _delivery
 from monitor.store.snapshots import Snapshots
 
-__all__ = ["DB_FILENAME", "AlertRow", "Lifecycle", "NoDatabase", "SavedPoll", "SourceStatus", "Store", "_delivery"]
+__all__ = ["DB_FILENAME", "AlertRow", "NoDatabase", "SavedPoll", "SourceStatus", "Store", "_delivery"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,25 +94,12 @@ class Store(Outbox, Memory, Snapshots):
 
     # -- one poll, one transaction -----------------------------------------------------------------------
 
-    def save_poll(
-        self,
-        source: str,
-        changes: Sequence[Change],
-        alerts: Sequence[Alert],
-        now: float,
-        lifecycle: Lifecycle | None = None,
-        routing: Routing | None = None,
-    ) -> SavedPoll:
-        """Store the poll's changed snapshots, its alerts and their deliveries, and the source's success.
-
-        On a source's first successful poll (the baseline) snapshots and matches are stored, alerts are not.
-        Alerts whose key is already stored are skipped with their deliveries: the same event is never queued
-        twice, even if a crash made a poll run again.
-        """
+    def save_plan(self, plan: PollPlan, now: float) -> SavedPoll:
+        """The poll's one transaction: its changed snapshots, what it learned (matches, follows, the public
+        inspection list, downloaded texts), its alerts and their deliveries, and the source's success. Either
+        all of it is stored or none of it."""
         with self.db.atomic():
-            status = self.load_source_status(source)
-            baseline = status is None or status.baseline_at is None
-            for change in changes:
+            for change in plan.changes:
                 doc = change.document
                 self.db.execute(
                     """
@@ -123,11 +108,10 @@ class Store(Outbox, Memory, Snapshots):
                     ON CONFLICT (source, number) DO UPDATE SET content_hash = excluded.content_hash,
                         data = excluded.data, changed_at = excluded.changed_at
                     """,
-                    [source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
+                    [plan.source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
                 )
-            if lifecycle is not None:
-                self._save_lifecycle(lifecycle, now)
-            events, delivery_count = ((), 0) if baseline else self._insert_alerts(alerts, now, routing)
+            self._save_lifecycle(plan, now)
+            events, delivery_count = self._insert_alerts(plan.alerts, now)
             self.db.execute(
                 """
                 INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,
@@ -137,9 +121,9 @@ class Store(Outbox, Memory, Snapshots):
                     last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
                     consecutive_failures = 0  -- last_error and its time stay: the console shows the latest one
                 """,
-                [source, now, now, now],
+                [plan.source, now, now, now],
             )
-        return SavedPoll(baseline, len(changes), len(events), delivery_count, tuple(events))
+        return SavedPoll(plan.baseline, len(plan.changes), len(events), delivery_count, tuple(events))
 
     def prune(self, now: float, snapshots: float, deliveries: float, full_texts: float) -> dict[str, int]:
         """Delete what has aged out; returns rows deleted per table.

@@ -1,0 +1,111 @@
+"""One poll's decision, made without I/O: from what is known, what was fetched and how it was enriched, the plan
+of what to store, whom to alert, and when each delivery is first due.
+
+The order the runner follows (monitor.runner.poll_source):
+    load known -> fetch -> diff -> enrich (complete, follow links, full texts, departures) -> plan -> save
+The plan is the only input of the store's one transaction for the poll (Store.save_plan), and nothing changes
+it after it is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.core.identity import follow_keys
+from monitor.core.lifecycle import Evaluation, Evaluator, Memory
+from monitor.core.routing import Routing
+from monitor.models import Alert, Change, Document, Fact
+
+THIN_NOTE = "only what the feed shows: the Federal Register API could not give the document's details"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An alert with its deliveries: each target that hears of it, and when it is first due (now, or the
+    target's next digest)."""
+
+    alert: Alert
+    deliveries: tuple[tuple[str, float], ...]
+
+
+def queue(alerts: Sequence[Alert], routing: Routing, now: float) -> tuple[Queued, ...]:
+    return tuple(
+        Queued(alert, tuple((target, routing.first_attempt_at(target, now)) for target in routing.targets_for(alert)))
+        for alert in alerts
+    )
+
+
+@dataclass(frozen=True)
+class Enriched:
+    """What the poll fetched, made ready to evaluate."""
+
+    changes: Sequence[Change]  # as the source shows them: what is stored
+    evaluated: Sequence[Change]  # what watchlists see: completed from the API, with linked pages' text
+    thin: frozenset[str] = frozenset()  # items that go out with only what their feed shows
+    full_texts: Mapping[str, str] = field(default_factory=dict)  # number -> text the watchlists read
+    fetched_texts: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # downloaded now: to cache
+    withdrawn: Sequence[Document] = ()  # confirmed withdrawn from public inspection
+    on_list: Sequence[str] | None = None  # the public inspection list now; None for other sources
+    resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knew that the decision needs."""
+
+    previous: Mapping[str, Document]  # the stored snapshots of the changed items
+    memory: Memory  # for the evaluated documents
+    withdrawn_memory: Memory = field(default_factory=Memory)  # for the withdrawn ones
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    source: str
+    baseline: bool
+    changes: tuple[Change, ...]
+    alerts: tuple[Queued, ...]  # none on a baseline: it records what exists, silently
+    concerned: tuple[tuple[Document, str], ...]  # (document, watchlist): for follows, corrections, deadlines
+    follow_keys: Mapping[str, tuple[str, ...]]
+    on_list: tuple[str, ...] | None
+    resolved: Mapping[str, str]
+    full_texts: Mapping[str, tuple[str, bool]]
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(q.alert.event for q in self.alerts)
+
+
+def with_note(alerts: Sequence[Alert], numbers: frozenset[str], note: Fact) -> list[Alert]:
+    return [dataclasses.replace(a, facts=(*a.facts, note)) if a.document.number in numbers else a for a in alerts]
+
+
+def plan_poll(
+    source: str,
+    baseline: bool,
+    enriched: Enriched,
+    known: Known,
+    evaluator: Evaluator,
+    routing: Routing,
+    now: float,
+) -> PollPlan:
+    evaluation = evaluator.evaluate(enriched.evaluated, known.memory, enriched.full_texts, known.previous)
+    departed = (
+        evaluator.withdrawn(list(enriched.withdrawn), known.withdrawn_memory)
+        if enriched.withdrawn
+        else Evaluation([], [])
+    )
+    alerts = [*with_note(evaluation.alerts, enriched.thin, Fact("Note", THIN_NOTE)), *departed.alerts]
+    concerned = (*evaluation.concerned, *departed.concerned)
+    return PollPlan(
+        source=source,
+        baseline=baseline,
+        changes=tuple(enriched.changes),
+        alerts=() if baseline else queue(alerts, routing, now),
+        concerned=concerned,
+        follow_keys={d.number: tuple(follow_keys(d)) for d, _ in concerned},
+        on_list=tuple(enriched.on_list) if enriched.on_list is not None else None,
+        resolved=dict(enriched.resolved),
+        full_texts=dict(enriched.fetched_texts),
+    )
