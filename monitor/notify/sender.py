@@ -1,19 +1,20 @@
 """Sending one message to one target URL, and saying whether a failure is worth retrying.
 
-`webhook://` and `webhooks://` go through our own notifier (typed outcome, monitor.notify.webhook); every
-other scheme through Apprise. Before a URL reaches Apprise: redirects are turned off (`redirect=no`), and for
-generic HTTP targets the host is resolved and refused when it points inside the network (unless
-`allow_private_targets`). Messages never carry the URL: only its privacy form is ever shown.
+`webhook://` and `webhooks://` go through our own notifier (typed outcome, monitor.notify.webhook), and
+`console://` is printed; every other scheme goes through Apprise. Before a URL reaches Apprise: redirects are
+turned off (`redirect=no`), and for generic HTTP targets the host is resolved and refused when it points inside
+the network (unless `allow_private_targets`). Messages never carry the URL: only its privacy form is shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from monitor.notify.hosts import resolves_internal
 from monitor.notify.outcome import SendOutcome, from_apprise
 from monitor.notify.render import Message
-from monitor.notify.targets import apprise_with_plugins, instantiate, quiet_apprise, scheme_of
+from monitor.notify.targets import CONSOLE, apprise_for, instantiate, quiet_apprise, scheme_of
 from monitor.notify.webhook import SCHEMES as WEBHOOK_SCHEMES
 from monitor.notify.webhook import post_webhook
 
@@ -43,11 +44,15 @@ class AppriseSender:
         return bool(host) and await asyncio.to_thread(resolves_internal, host, port)
 
     async def send(self, url: str, message: Message) -> SendOutcome:
+        if scheme_of(url) == CONSOLE:
+            sys.stdout.write(f"{message.title}\n{message.body}\n\n" if message.title else f"{message.body}\n\n")
+            sys.stdout.flush()
+            return SendOutcome(ok=True)
         if scheme_of(url) in WEBHOOK_SCHEMES:
             return await post_webhook(url, message.body, self.timeout, self.allow_private)
         if await self._refused_host(url):
             return SendOutcome(ok=False, retryable=False, error="refused: the target resolves to an internal address")
-        apprise = apprise_with_plugins()
+        apprise = apprise_for(url)
         notifier = apprise.Apprise()
         with quiet_apprise():
             added = notifier.add(_with_params(url, redirect="no"))

@@ -4,18 +4,20 @@ A target's URL is a secret (Slack tokens, SMTP passwords live in it). It is show
 form. A target whose host is an internal address (loopback, private, link-local, ...) is refused unless
 `allow_private_targets = true`: an alert must not become a way to reach into the network the service runs in.
 
-Apprise is imported only here and in the sender, on first use, and our one plugin of its kind (`console://`,
-which prints alerts) is registered by an explicit call, `apprise_with_plugins()`. `webhook://` and
-`webhooks://` are ours and never reach Apprise (monitor.notify.webhook).
+Apprise is imported only here and in the sender, on first use, with only the plugin a target's scheme needs
+(`apprise_for`): Apprise would otherwise import all of its ~190 plugins. `console://`, `webhook://` and
+`webhooks://` are ours and never reach Apprise.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
+import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,20 +31,50 @@ class TargetRefused(Exception):
     """A target URL that is unusable or not allowed; its message never contains the URL's secrets."""
 
 
-def _console(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
-    """The built-in target: prints alerts, so a first run shows something without any set-up."""
-    sys.stdout.write(f"{title}\n{body}\n\n" if title else f"{body}\n\n")
-    sys.stdout.flush()
-    return True
+# Our own schemes: they never reach Apprise. console:// prints alerts, so a first run shows something without
+# any set-up; webhook:// and webhooks:// POST our JSON payload (monitor.notify.webhook).
+CONSOLE = "console"
+OWN_SCHEMES = frozenset({CONSOLE, *WEBHOOK_SCHEMES})
+_PROTOCOL = re.compile(r"^\s*(?:secure_)?protocol\s*=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"[\"']([A-Za-z0-9+.-]+)[\"']")
 
 
 @cache
-def apprise_with_plugins() -> ModuleType:
-    """Apprise, with our console plugin registered (once)."""
-    import apprise
-    from apprise.decorators import notify as apprise_plugin
+def _plugin_modules() -> dict[str, str]:
+    """Apprise's plugin modules by the URL schemes they declare, read from their source text, so that finding
+    the one a target needs does not import all ~190 of them (about 16 MiB)."""
+    import apprise.plugins
 
-    apprise_plugin(on="console", name="Console (standard output)")(_console)  # type: ignore[no-untyped-call]
+    folder = Path(apprise.plugins.__file__).parent
+    found: dict[str, str] = {}
+    for entry in sorted(folder.iterdir()):
+        name = entry.name.removesuffix(".py")
+        if name.startswith(("_", "base")) or not (entry.suffix == ".py" or entry.is_dir()):
+            continue
+        files = [entry] if entry.is_file() else sorted(entry.glob("*.py"))
+        for file in files:
+            for declared in _PROTOCOL.findall(file.read_text(encoding="utf-8", errors="replace")):
+                for scheme in _QUOTED.findall(declared):
+                    found.setdefault(scheme.lower(), name)
+    return found
+
+
+def apprise_for(url: str) -> ModuleType:
+    """Apprise, with the plugin this URL needs loaded, and only that one where its scheme is known; any other
+    URL (an https:// URL Apprise recognises by its host, say) loads them all, as Apprise itself would."""
+    import apprise
+    from apprise.plugins import N_MGR
+
+    module = _plugin_modules().get(scheme_of(url))
+    with quiet_apprise():
+        if module is None:
+            N_MGR.load_modules()  # type: ignore[no-untyped-call]
+        elif module not in (N_MGR._module_map or {}):  # Apprise offers no public way to ask
+            package = (Path(apprise.plugins.__file__).parent / module).is_dir()
+            with tempfile.TemporaryDirectory() as listing:
+                # load_modules imports apprise.plugins.<name> for each name it lists in a folder.
+                (Path(listing) / (module if package else f"{module}.py")).touch()
+                N_MGR.load_modules(path=listing)  # type: ignore[no-untyped-call]
     return apprise
 
 
@@ -63,7 +95,7 @@ def scheme_of(url: str) -> str:
 
 
 def instantiate(url: str) -> Any:
-    apprise = apprise_with_plugins()
+    apprise = apprise_for(url)
     with quiet_apprise():
         plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
@@ -75,6 +107,8 @@ def privacy_url(url: str) -> str:
     """The URL as Apprise shows it with secrets masked, cut to scheme and host: paths and query strings often
     carry tokens Apprise does not know are secret. A fixed placeholder when it cannot be parsed."""
     scheme = scheme_of(url)
+    if scheme == CONSOLE:
+        return "console://"
     if scheme in WEBHOOK_SCHEMES:
         parts = urlsplit(url)
         user = "****@" if parts.username or parts.password else ""
@@ -93,6 +127,8 @@ def privacy_url(url: str) -> str:
 
 
 def target_host(url: str) -> str | None:
+    if scheme_of(url) == CONSOLE:
+        return None
     if scheme_of(url) in WEBHOOK_SCHEMES:
         return urlsplit(url).hostname
     host = getattr(instantiate(url), "host", None)
