@@ -13,6 +13,29 @@ import pytest
 
 from tests.fakes import FakeFederalRegister, Receiver, offline
 
+# The fast subset (`pytest -m unit`, well under 15 s): pure code, no servers, no subprocesses.
+UNIT_MODULES = frozenset(
+    {
+        "test_architecture",
+        "test_clock_and_reminders",
+        "test_default_watchlist",
+        "test_matcher_property",
+        "test_outcomes",
+        "test_page_entries",
+        "test_plan",
+        "test_public_inspection_parse",
+        "test_query",
+        "test_render",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in UNIT_MODULES:
+            item.add_marker(pytest.mark.unit)
+
+
 _real_connect = socket.socket.connect
 
 
