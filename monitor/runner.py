@@ -1,8 +1,12 @@
-"""One poll of one source, as a story: fetch -> diff -> decide who is concerned -> save and enqueue (one
-transaction). And the deadline reminders, which no poll causes.
+"""One poll of one source, as a story, read top to bottom in `poll_source`:
 
-A source error is caught here and nowhere deeper: it is logged with the source's name, recorded as a failed
-poll, and nothing stored changes. The first successful poll of a source is a silent baseline.
+    load known (the source's status) -> fetch -> diff against the stored snapshots -> enrich (complete feed
+    items from the API, add linked pages' text, read full texts, resolve public inspection departures) ->
+    plan (pure: monitor.core.plan) -> save (one transaction: Store.save_plan)
+
+And the deadline reminders, which no poll causes. A source error is caught here and nowhere deeper: it is
+logged with the source's name, recorded as a failed poll, and nothing stored changes. The first successful poll
+of a source is a silent baseline, decided once, at the start.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from monitor.app import App
-from monitor.core.clock import format_eastern_time, month_windows
+from monitor.core.clock import format_eastern_time
 from monitor.core.identity import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.core.plan import queue
@@ -227,4 +227,4 @@ def format_explanations(evidence: Evidence, explanations: list[Explanation]) -> 
     return "\n".join(lines)
 
 
-__all__ = ["backfill", "explain", "format_explanations", "format_hits", "month_windows"]
+__all__ = ["backfill", "explain", "format_explanations", "format_hits", "send_hits"]

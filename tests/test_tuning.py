@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from monitor.app import App
+from monitor.core.clock import month_windows
 from monitor.settings import load_settings
-from monitor.tuning import backfill, explain, format_explanations, month_windows
+from monitor.tuning import backfill, explain, format_explanations
 from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
 from tests.test_process import fr_monitor
 
