@@ -136,7 +136,8 @@ class Dispatcher:
         first = deliveries[0]
         context = {"alert_id": first.alert_id, "target": first.target, "attempt": first.attempts + 1}
         async with self._semaphore:
-            log.debug("sending %d alert(s) to %s", len(deliveries), privacy_url(url), extra=context)
+            if log.isEnabledFor(logging.DEBUG):  # the privacy form costs an Apprise parse: only when it is shown
+                log.debug("sending %d alert(s) to %s", len(deliveries), privacy_url(url), extra=context)
             crash_point("before_send")
             try:
                 outcome = await self.sender.send(url, message)
