@@ -292,6 +292,15 @@ class Receiver:
         assert self.server is not None
         return f"json://127.0.0.1:{self.server.port}/{path}"
 
+    async def wait_for(self, count: int = 1, seconds: float = 10.0) -> None:
+        """Until `count` alerts were received, or `seconds` passed (the caller asserts what it expects)."""
+        import asyncio
+
+        for _ in range(int(seconds / 0.02)):
+            if len(self.received) >= count:
+                return
+            await asyncio.sleep(0.02)
+
     async def handle(self, request: web.Request) -> web.Response:
         import asyncio
 

@@ -124,10 +124,7 @@ async def test_a_dispatcher_that_dies_is_started_again(
     stop = asyncio.Event()
     try:
         service = asyncio.create_task(service_module.run_forever(app, stop))
-        for _ in range(300):
-            if receiver.received:
-                break
-            await asyncio.sleep(0.02)
+        await receiver.wait_for()
         stop.set()
         await service
     finally:

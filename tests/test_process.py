@@ -102,10 +102,7 @@ async def test_service_delivers_and_stops_cleanly_on_sigterm(fake_fr, receiver, 
     fake_fr.add(ai_diffusion_rule())
     proc = await start_service("run", "--config", str(config), stderr=asyncio.subprocess.PIPE)
     try:
-        for _ in range(200):
-            if receiver.received:
-                break
-            await asyncio.sleep(0.05)
+        await receiver.wait_for()
         assert len(receiver.received) == 1
         loop = asyncio.get_running_loop()
         started = loop.time()

@@ -208,10 +208,7 @@ async def test_one_service_per_data_folder_and_read_commands_beside_it(
     fake_fr.add(ai_diffusion_rule())
     proc = await start_service("run", "--config", str(config), stderr=asyncio.subprocess.PIPE)
     try:
-        for _ in range(200):
-            if receiver.received:
-                break
-            await asyncio.sleep(0.05)
+        await receiver.wait_for()
         code, _, err = await fr_monitor("run", "--once", "--config", str(config))
         assert code == 2 and f"is running on the data folder {data}" in err
         code, out, err = await fr_monitor("alerts", "--config", str(config))
