@@ -23,6 +23,22 @@ DOCUMENT_TYPES: dict[str, str] = {
 }
 
 
+class ItemKind:
+    """The kinds of item that are not Federal Register documents, named once. A source sets one as the item's
+    `type` (the value is stored in snapshots and shown to people, so it never changes); every layer that must
+    tell the kinds apart compares with these names, never with a string of its own."""
+
+    PAGE_REGION = "Web page"  # the text of a watched page's region (its number is PAGE_REGION_NUMBER)
+    PAGE_ENTRY = "Page entry"  # a link in that region: a press release, a notice
+    FEED_ITEM = "Feed item"
+    CFR_SECTION = "CFR section"
+    REMOVED_CFR_SECTION = "Removed CFR section"
+    CFR_PART_STATE = "eCFR title"  # bookkeeping: the amendment date a CFR part was last read at; never alerted
+
+
+PAGE_REGION_NUMBER = "#region"  # the one item per page that carries its region's text
+
+
 @dataclass(frozen=True, slots=True)
 class Agency:
     name: str

@@ -24,7 +24,7 @@ from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
-from monitor.models import Change, Document
+from monitor.models import Change, Document, ItemKind
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import SavedPoll, Store
@@ -159,7 +159,7 @@ async def with_linked_text(
     enriched = []
     for change in changes:
         document = change.document
-        if change.kind == "new" and document.type == "Page entry":
+        if change.kind == "new" and document.type == ItemKind.PAGE_ENTRY:
             text = store.load_full_text(document.number)
             if text is None and (text := await source.linked_text(document)) is not None:
                 fetched[document.number] = (text, False)

@@ -176,3 +176,16 @@ def test_sources_never_import_the_store(module: str) -> None:
     """Sources fetch and parse; what they need of what is known comes in through monitor.sources.known, and
     what they fetched is saved by the runner with the poll it belongs to."""
     assert not [m for m in GRAPH[module] if m.startswith("monitor.store")], module
+
+
+def test_item_kinds_are_named_once() -> None:
+    """The kinds of item are compared by name (monitor.models.ItemKind), never as strings of a module's own."""
+    literals = ('"#region"', '"Page entry"', '"Web page"', '"CFR section"', '"Removed CFR section"', '"eCFR title"')
+    offenders = [
+        (module, literal)
+        for module, path in MODULES.items()
+        if module != "monitor.models"
+        for literal in literals
+        if literal in path.read_text()
+    ]
+    assert not offenders, offenders

@@ -31,11 +31,20 @@ from monitor.core.clock import EASTERN
 from monitor.core.identity import alert_key, corrected_number, ecfr_part_item_of_section, follow_keys
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist
-from monitor.models import Alert, Change, Document, EventKind, Fact, FieldChange, Hit, Match
+from monitor.models import (
+    PAGE_REGION_NUMBER,
+    Alert,
+    Change,
+    Document,
+    EventKind,
+    Fact,
+    FieldChange,
+    Hit,
+    ItemKind,
+    Match,
+)
 
-PAGE_REGION = "#region"  # the item that carries a watched page's text (monitor.sources.pages)
-SILENT_TYPES = frozenset({"eCFR title"})  # bookkeeping items: stored, never alerted
-REMOVED_CFR_TYPE = "Removed CFR section"
+SILENT_TYPES = frozenset({ItemKind.CFR_PART_STATE})  # bookkeeping items: stored, never alerted
 MAX_DIFF_LINES = 20
 MAX_PAGE_LINES = 20
 
@@ -175,8 +184,8 @@ class Evaluator:
             document = change.document
             if change.kind == "refreshed" or document.type in SILENT_TYPES:
                 continue
-            if document.number == PAGE_REGION:
-                if change.kind == "updated" and (before := previous.get(PAGE_REGION)) is not None:
+            if document.number == PAGE_REGION_NUMBER:
+                if change.kind == "updated" and (before := previous.get(PAGE_REGION_NUMBER)) is not None:
                     result.alerts.extend(self._page_changed(before, document, changes))
                 continue
             if document.source == "ecfr":
@@ -224,7 +233,7 @@ class Evaluator:
         """A page's text changed. Lines that new entries explain are left out: their own alerts tell it.
         What is left goes to watchlists that name the page in `sources` or whose query matches it."""
         old, new = set(before.abstract.split("\n")), set(after.abstract.split("\n"))
-        entries = [c.document for c in changes if c.kind == "new" and c.document.number != PAGE_REGION]
+        entries = [c.document for c in changes if c.kind == "new" and c.document.number != PAGE_REGION_NUMBER]
 
         def explained(line: str) -> bool:
             return any(e.title in line or line in e.title or (e.abstract and line in e.abstract) for e in entries)
@@ -255,7 +264,7 @@ class Evaluator:
     def _cfr_changed(self, change: Change, before: Document | None, amended: date | None) -> Evaluation:
         """A section of the regulations added, amended or removed: who watches its part, or its words."""
         after = change.document
-        if after.type == REMOVED_CFR_TYPE:
+        if after.type == ItemKind.REMOVED_CFR_SECTION:
             kind, matched_on = "removed", before or after
         else:
             kind, matched_on = ("added" if change.kind == "new" else "amended"), after

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from monitor.core.identity import is_fr_number
-from monitor.models import Alert, Document, EventKind
+from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind
 
 Channel = Literal["slack", "email", "webhook", "text"]
 BodyFormat = Literal["text", "html"]
@@ -129,7 +129,7 @@ def _key_dates(document: Document) -> list[tuple[str, str]]:
 
 def _kind(document: Document) -> str:
     """What the item is, in words: a page's entries name the page they are on."""
-    if document.source.startswith("page:") and not document.number.startswith("#"):
+    if document.type == ItemKind.PAGE_ENTRY:
         return f"New entry on the page {document.source.removeprefix('page:')}"
     return document.type
 
@@ -138,7 +138,7 @@ def _lines(alert: Alert) -> list[tuple[str, str]]:
     """The alert as (label, untrusted value) pairs, in reading order; each channel escapes its own way."""
     doc = alert.document
     lines: list[tuple[str, str]] = []
-    shown_number = "" if doc.number.startswith(("#", "http")) else doc.number
+    shown_number = "" if doc.number == PAGE_REGION_NUMBER or doc.number.startswith("http") else doc.number
     kind = " · ".join(p for p in (_kind(doc), "; ".join(doc.agency_names), shown_number) if p)
     lines.append(("", kind))
     if doc.citation:

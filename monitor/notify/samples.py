@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.models import Agency, Alert, Document, EventKind, Fact, FieldChange, Hit, Match
+from monitor.models import (
+    PAGE_REGION_NUMBER,
+    Agency,
+    Alert,
+    Document,
+    EventKind,
+    Fact,
+    FieldChange,
+    Hit,
+    ItemKind,
+    Match,
+)
 
 SAMPLE_DOCUMENT = Document(
     source="federal_register",
@@ -53,16 +64,16 @@ _FACTS: dict[str, tuple[Fact, ...]] = {
 
 _PAGE = Document(
     source="page:bis-press-releases",
-    number="#region",
+    number=PAGE_REGION_NUMBER,
     title="bis-press-releases",
-    type="Web page",
+    type=ItemKind.PAGE_REGION,
     html_url="https://www.bis.gov/news-updates/all-press-releases",
 )
 _SECTION = Document(
     source="ecfr",
     number="15 CFR 744.23",
     title="§ 744.23 Supercomputer, advanced computing item and semiconductor manufacturing item end uses.",
-    type="CFR section",
+    type=ItemKind.CFR_SECTION,
     cfr_references=("15 CFR 744",),
     publication_date=date(2025, 1, 15),
     citation="90 FR 4544",

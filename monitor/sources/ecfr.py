@@ -26,15 +26,12 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from monitor.core.identity import ecfr_part_item
-from monitor.models import Document
+from monitor.models import Document, ItemKind
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
 from monitor.sources.known import StoredSnapshots
 
 NAME = "ecfr"
-SECTION_TYPE = "CFR section"
-REMOVED_TYPE = "Removed CFR section"
-STATE_TYPE = "eCFR title"  # a part's bookkeeping item: the amendment date it was last read at
 _FR_CITATION = re.compile(r"\b\d{1,3} FR \d+(?:, [A-Z][a-z]{2}\.? \d{1,2}, \d{4})?")
 
 
@@ -75,7 +72,7 @@ def parse_sections(body: bytes, title: int, part: str) -> list[Document]:
                 source=NAME,
                 number=f"{title} CFR {number}",
                 title=heading,
-                type=SECTION_TYPE,
+                type=ItemKind.CFR_SECTION,
                 abstract="\n".join(p for p in paragraphs if p),
                 cfr_references=(f"{title} CFR {part}",),
                 citation=citations[-1] if citations else "",
@@ -128,7 +125,11 @@ class EcfrSource:
             amended = _date(info.get("latest_amended_on"))
             number = ecfr_part_item(title, part)
             state = Document(
-                source=NAME, number=number, title=f"{title} CFR part {part}", type=STATE_TYPE, publication_date=amended
+                source=NAME,
+                number=number,
+                title=f"{title} CFR part {part}",
+                type=ItemKind.CFR_PART_STATE,
+                publication_date=amended,
             )
             stored = self.known.load_snapshot(NAME, number)
             if stored is not None and stored.publication_date == amended:
@@ -167,11 +168,11 @@ class EcfrSource:
                 source=NAME,
                 number=number,
                 title=stored.title,
-                type=REMOVED_TYPE,
+                type=ItemKind.REMOVED_CFR_SECTION,
                 cfr_references=stored.cfr_references,
                 html_url=stored.html_url,
             )
             for number, stored in self.known.load_snapshots_with_prefix(NAME, prefix).items()
-            if number not in present and stored.type == SECTION_TYPE
+            if number not in present and stored.type == ItemKind.CFR_SECTION
         ]
         return sections + removed

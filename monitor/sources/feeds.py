@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
 from monitor.core.identity import is_fr_number, number_in_url
-from monitor.models import Document
+from monitor.models import Document, ItemKind
 from monitor.sources.http import HttpClient, SourceError
 
 FR_HOSTS = ("www.federalregister.gov", "federalregister.gov")
@@ -107,7 +107,7 @@ def parse_feed(body: bytes, source: str, feed_url: str = "") -> list[Document]:
                 abstract=_strip_html(summary)[:5000],
                 publication_date=_entry_date(entry),
                 html_url=link if _trusted_link(link, feed_url) else "",
-                type="Feed item",
+                type=ItemKind.FEED_ITEM,
             ),
         )
     return list(items.values())

@@ -20,14 +20,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from monitor.models import Document
+from monitor.models import PAGE_REGION_NUMBER, Document, ItemKind
 from monitor.sources.http import HttpClient, SourceError
 
-REGION = "#region"  # the number of the item that carries a page's region text
-PAGE_TYPE = "Web page"
 LINKED_TEXT_LIMIT = 5_000
 MAX_DATE_LEVELS = 4  # enclosing elements searched for an entry's date
-ENTRY_TYPE = "Page entry"
 CAPTCHA_MARKERS = (
     "captcha",
     "are you a robot",
@@ -160,7 +157,7 @@ def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern
             source=source,
             number=absolute,
             title=text[:500],
-            type=ENTRY_TYPE,
+            type=ItemKind.PAGE_ENTRY,
             abstract=context[:2000] if context != text else "",
             agencies=(),
             publication_date=entry_date(link),
@@ -168,9 +165,9 @@ def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern
         )
     region_doc = Document(
         source=source,
-        number=REGION,
+        number=PAGE_REGION_NUMBER,
         title=name,
-        type=PAGE_TYPE,
+        type=ItemKind.PAGE_REGION,
         abstract="\n".join(lines),
         html_url=url if url.startswith("https://") else "",
     )
