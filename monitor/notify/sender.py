@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from urllib.parse import urlsplit
 
 from monitor.notify.hosts import resolves_internal
 from monitor.notify.outcome import SendOutcome, from_apprise
@@ -35,12 +36,18 @@ class AppriseSender:
         self.allow_private = allow_private
 
     async def _refused_host(self, url: str) -> bool:
+        """Whether a target that POSTs to a host the operator names (our webhooks, Apprise's generic HTTP
+        plugins) resolves inside the network, when that is not allowed. Checked here, for both, at send time."""
         scheme = scheme_of(url)
-        if self.allow_private or scheme not in _GENERIC_HTTP:
+        if self.allow_private or scheme not in (*WEBHOOK_SCHEMES, *_GENERIC_HTTP):
             return False
-        plugin = instantiate(url)
-        host = str(getattr(plugin, "host", "") or "")
-        port = int(getattr(plugin, "port", None) or (443 if scheme.endswith("s") else 80))
+        if scheme in WEBHOOK_SCHEMES:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port
+        else:
+            plugin = instantiate(url)
+            host, port = str(getattr(plugin, "host", "") or ""), getattr(plugin, "port", None)
+        port = int(port or (443 if scheme.endswith("s") else 80))
         return bool(host) and await asyncio.to_thread(resolves_internal, host, port)
 
     async def send(self, url: str, message: Message) -> SendOutcome:
@@ -48,10 +55,10 @@ class AppriseSender:
             sys.stdout.write(f"{message.title}\n{message.body}\n\n" if message.title else f"{message.body}\n\n")
             sys.stdout.flush()
             return SendOutcome(ok=True)
-        if scheme_of(url) in WEBHOOK_SCHEMES:
-            return await post_webhook(url, message.body, self.timeout, self.allow_private)
         if await self._refused_host(url):
             return SendOutcome(ok=False, retryable=False, error="refused: the target resolves to an internal address")
+        if scheme_of(url) in WEBHOOK_SCHEMES:
+            return await post_webhook(url, message.body, self.timeout)
         apprise = apprise_for(url)
         notifier = apprise.Apprise()
         with quiet_apprise():
