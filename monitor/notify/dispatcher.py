@@ -81,20 +81,18 @@ class Dispatcher:
             self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
             log.warning("delivery dead: target no longer configured", extra={"target": delivery.target})
             return
-        try:
-            message = render_alert(alert, channel_of(url), delivery.alert_id)
-        except Exception as exc:  # one alert that cannot be rendered must not hold up the others
-            self._unrenderable([delivery], exc)
-            return
-        await self._send([delivery], url, message, alert.watchlist)
+        message = self._rendered(delivery, functools.partial(render_alert, alert, channel_of(url), delivery.alert_id))
+        if message is not None:
+            await self._send([delivery], url, message, alert.watchlist)
 
-    def _renders(self, delivery: Delivery, render: Callable[[], object]) -> bool:
+    def _rendered(self, delivery: Delivery, render: Callable[[], Message]) -> Message | None:
+        """The message, or None when the alert cannot be rendered: then its delivery is given up (one alert that
+        cannot be rendered must not hold up the others)."""
         try:
-            render()
+            return render()
         except Exception as exc:
             self._unrenderable([delivery], exc)
-            return False
-        return True
+            return None
 
     def _unrenderable(self, deliveries: Sequence[Delivery], exc: Exception) -> None:
         """Dead at once: rendering is pure, so a retry would fail the same way. Kept, visible, retryable by hand
@@ -125,7 +123,9 @@ class Dispatcher:
         except Exception:
             # Find the alerts that cannot be rendered, give them up, and send the others.
             batch = [
-                (d, a) for d, a in batch if self._renders(d, functools.partial(render_digest, [a], channel, period))
+                (d, a)
+                for d, a in batch
+                if self._rendered(d, functools.partial(render_digest, [a], channel, period)) is not None
             ]
             if not batch:
                 return
