@@ -91,21 +91,20 @@ class Dispatcher:
         try:
             return render()
         except Exception as exc:
-            self._unrenderable([delivery], exc)
+            self._unrenderable(delivery, exc)
             return None
 
-    def _unrenderable(self, deliveries: Sequence[Delivery], exc: Exception) -> None:
+    def _unrenderable(self, delivery: Delivery, exc: Exception) -> None:
         """Dead at once: rendering is pure, so a retry would fail the same way. Kept, visible, retryable by hand
         after an upgrade (`fr-monitor retry ID`)."""
         error = f"cannot render the alert: {type(exc).__name__}: {exc}"
-        for delivery in deliveries:
-            self.store.mark_failed(delivery.id, error, self.clock(), None)
-            log.error(
-                "delivery dead: %s",
-                error,
-                exc_info=exc,
-                extra={"alert_id": delivery.alert_id, "target": delivery.target, "error": "render"},
-            )
+        self.store.mark_failed(delivery.id, error, self.clock(), None)
+        log.error(
+            "delivery dead: %s",
+            error,
+            exc_info=exc,
+            extra={"alert_id": delivery.alert_id, "target": delivery.target, "error": "render"},
+        )
 
     async def _deliver_digest(self, target: str) -> None:
         url = self.target_urls.get(target)
