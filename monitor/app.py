@@ -52,7 +52,6 @@ class App:
         self.heartbeat = time.monotonic()
         self.loops: dict[str, LoopHealth] = {}
         self.next_poll: dict[str, float] = {}  # source name -> Unix time of its next poll, for the console
-        self.failing_parts: dict[str, int] = {}  # "15 CFR part 744" -> failed reads in a row
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
@@ -164,7 +163,12 @@ class App:
         if outcome.ok:
             await self._track_parts(source, outcome)
         if not outcome.ok:
-            await self._tell_ops_if_stuck(source, outcome)
+            await self._tell_ops_if_stuck(
+                source.name,
+                f"fr-monitor: source {source.name} is failing",
+                outcome.error,
+                "Nothing stored was changed; polling goes on.",
+            )
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()
         return outcome
@@ -181,20 +185,20 @@ class App:
             m.alerts.labels(event).inc()
 
     async def _track_parts(self, source: Source, outcome: PollOutcome) -> None:
-        """Parts of a source that fail while the others poll: each counted, and the ops target told once when
-        one keeps failing (as for a whole source)."""
-        failed = {f"{source.name} {part}": (part, error) for part, error in outcome.failed_parts}
-        for key in [k for k in self.failing_parts if k not in failed and k.startswith(f"{source.name} ")]:
-            del self.failing_parts[key]  # read again successfully
-        for key, (part, error) in failed.items():
-            self.failing_parts[key] = self.failing_parts.get(key, 0) + 1
+        """Parts of a source that fail while the others poll: each counted, its failures in a row kept in the
+        store as a source's are (so `run --once` under cron counts them too), and the ops target told once when
+        one keeps failing."""
+        failed = {f"{source.name} {part}": error for part, error in outcome.failed_parts}
+        self.store.clear_failures(f"{source.name} ", failed)
+        for name, error in failed.items():
             self.metrics.poll_failures.labels(source.name, error.reason).inc()
-            if self.failing_parts[key] == self.settings.ops_alert_after_failures:
-                await self.dispatcher.tell_ops(
-                    f"fr-monitor: {key} is failing",
-                    f"The last {self.failing_parts[key]} reads of {part} failed; the latest: {error}. "
-                    f"The other parts of {source.name} are polled as usual.",
-                )
+            self.store.save_source_failure(name, str(error), self.clock())
+            await self._tell_ops_if_stuck(
+                name,
+                f"fr-monitor: {name} is failing",
+                str(error),
+                f"The other parts of {source.name} are polled as usual.",
+            )
 
     async def _tell_skipped_dates(self, source: FederalRegisterSource) -> None:
         """A downtime longer than max_catch_up_days: the dates left out are said once, with the command that
@@ -212,18 +216,15 @@ class App:
         log.error("%s", text, extra={"source": source.name})
         await self.dispatcher.tell_ops("fr-monitor: Federal Register dates skipped after a downtime", text)
 
-    async def _tell_ops_if_stuck(self, source: Source, outcome: PollOutcome) -> None:
-        """After several failed polls in a row the ops target hears once (not again until a success)."""
-        status = self.store.load_source_status(source.name)
+    async def _tell_ops_if_stuck(self, name: str, title: str, error: str, consequence: str) -> None:
+        """After several failed polls in a row (of a source, or of one part of it) the ops target hears once, not
+        again until a success."""
+        status = self.store.load_source_status(name)
         if status is None or status.consecutive_failures != self.settings.ops_alert_after_failures:
             return
-        log.error(
-            "%d polls in a row failed: %s", status.consecutive_failures, outcome.error, extra={"source": source.name}
-        )
+        log.error("%d polls in a row failed: %s", status.consecutive_failures, error, extra={"source": name})
         await self.dispatcher.tell_ops(
-            f"fr-monitor: source {source.name} is failing",
-            f"The last {status.consecutive_failures} polls of {source.name} failed; the latest: {outcome.error}. "
-            "Nothing stored was changed; polling goes on.",
+            title, f"The last {status.consecutive_failures} polls of {name} failed; the latest: {error}. {consequence}"
         )
 
     def remind(self) -> int:

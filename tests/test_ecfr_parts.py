@@ -130,3 +130,29 @@ async def test_every_part_failing_fails_the_poll(receiver: Receiver, tmp_path: P
         assert not outcome.ok and "404" in outcome.error
     finally:
         await fake.server.close()  # type: ignore[union-attr]
+
+
+async def test_a_failing_part_is_counted_across_runs(receiver: Receiver, tmp_path: Path) -> None:
+    """`run --once` under cron is a new process each time: a part's failures in a row are kept in the store."""
+    fake = await PartwiseEcfr(parts={"734": {"734.1": "Scope."}, "744": {"744.1": "General."}}).start()
+    try:
+        fake.broken = {"734"}
+        config = write_config(tmp_path, fake, receiver)
+        for _ in range(3):
+            app = App(load_settings(config))
+            try:
+                await app.run_once()
+            finally:
+                await app.close()
+        told = [r["title"] for r in receiver.received if "is failing" in r["title"]]
+        assert told == ["fr-monitor: ecfr 15 CFR part 734 is failing"]  # once, at the second failure
+        fake.broken = set()
+        app = App(load_settings(config))
+        try:
+            await app.run_once()
+            status = app.store.load_source_status("ecfr 15 CFR part 734")
+        finally:
+            await app.close()
+        assert status is not None and status.consecutive_failures == 0
+    finally:
+        await fake.server.close()  # type: ignore[union-attr]

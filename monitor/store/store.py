@@ -8,6 +8,7 @@ transaction: either all of it is stored or none of it, so an alert can never be 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,15 @@ class Store(Outbox, Memory, Snapshots):
                 """,
                 [name, now, error, now],
             )
+
+    def clear_failures(self, prefix: str, still_failing: Collection[str]) -> None:
+        """Parts of a source (their status rows are named "<source> <part>") that were read again successfully:
+        their failures in a row start again from zero."""
+        sql = "UPDATE sources SET consecutive_failures = 0 WHERE substr(name, 1, ?) = ? AND consecutive_failures > 0"
+        if still_failing:
+            sql += f" AND name NOT IN ({','.join('?' * len(still_failing))})"  # placeholders only
+        with self.db.atomic():
+            self.db.execute(sql, [len(prefix), prefix, *still_failing])
 
     # -- one poll, one transaction -----------------------------------------------------------------------
 
