@@ -181,31 +181,29 @@ class Completing(Protocol):
 
 async def with_completed_items(
     source: Source, store: Store, changes: list[Change]
-) -> tuple[list[Change], list[Change], set[str]]:
-    """(what to evaluate, what to store, the numbers that alert thin). A new item that cannot be completed yet
-    is neither stored nor evaluated, so the next poll finds it new again and tries once more, up to
-    MAX_COMPLETION_WAITS polls (counted in the store, so restarts and `run --once` keep the count); then it
-    alerts as it is. What is stored is always the item as the source shows it, so the next poll does not see
-    the completion as a change."""
+) -> tuple[list[Change], list[Change], set[str], dict[str, int]]:
+    """(what to evaluate, what to store, the numbers that alert thin, the items still waiting with their count).
+    A new item that cannot be completed yet is neither stored nor evaluated, so the next poll finds it new again
+    and tries once more, up to MAX_COMPLETION_WAITS polls (counted in the store with the poll, so restarts and
+    `run --once` keep the count); then it alerts as it is. What is stored is always the item as the source shows
+    it, so the next poll does not see the completion as a change."""
     if not isinstance(source, Completing):
-        return changes, changes, set()
-    evaluated, stored, thin = [], [], set()
+        return changes, changes, set(), {}
+    waited = store.load_held_waits(source.name, [c.document.number for c in changes if c.kind == "new"])
+    evaluated, stored, thin, held = [], [], set(), {}
     for change in changes:
         item = change.document
-        if change.kind != "new":
-            evaluated.append(change)
-            stored.append(change)
-            continue
-        completed = await source.complete(item)
+        completed = await source.complete(item) if change.kind == "new" else item
         if completed is None:
-            if store.save_held_wait(source.name, item.number) < MAX_COMPLETION_WAITS:
+            waits = waited.get(item.number, 0) + 1
+            if waits < MAX_COMPLETION_WAITS:
+                held[item.number] = waits
                 continue
             completed = item
             thin.add(item.number)
-        store.delete_held(source.name, item.number)
         evaluated.append(dataclasses.replace(change, document=completed))
         stored.append(change)
-    return evaluated, stored, thin
+    return evaluated, stored, thin, held
 
 
 async def poll_source(
@@ -281,7 +279,7 @@ async def enrich(
     on_list = [d.number for d in documents] if isinstance(source, DepartureTracking) else None
     if baseline:
         return Enriched(changes=changes, evaluated=changes, on_list=on_list)
-    evaluated, stored, thin = await with_completed_items(source, store, changes)
+    evaluated, stored, thin, held = await with_completed_items(source, store, changes)
     fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
     evaluated = await with_linked_text(source, store, evaluated, fetched)
     texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
@@ -298,6 +296,7 @@ async def enrich(
         withdrawn=withdrawn,
         on_list=on_list,
         resolved=resolved,
+        held=held,
     )
 
 

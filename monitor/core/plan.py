@@ -49,6 +49,7 @@ class Enriched:
     withdrawn: Sequence[Document] = ()  # confirmed withdrawn from public inspection
     on_list: Sequence[str] | None = None  # the public inspection list now; None for other sources
     resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
+    held: Mapping[str, int] = field(default_factory=dict)  # new items waiting to be completed -> polls waited
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class PollPlan:
     on_list: tuple[str, ...] | None
     resolved: Mapping[str, str]
     full_texts: Mapping[str, tuple[str, bool]]
+    held: Mapping[str, int]  # new items still waiting to be completed -> polls waited
+    released: tuple[str, ...]  # new items that went through: no longer waiting
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -108,4 +111,6 @@ def plan_poll(
         on_list=tuple(enriched.on_list) if enriched.on_list is not None else None,
         resolved=dict(enriched.resolved),
         full_texts=dict(enriched.fetched_texts),
+        held=dict(enriched.held),
+        released=tuple(c.document.number for c in enriched.changes if c.kind == "new"),
     )

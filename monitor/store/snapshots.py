@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.models import Document
 from monitor.store.base import StoreBase
@@ -52,19 +52,32 @@ class Snapshots(StoreBase):
 
     # -- items held back until they can be completed ------------------------------------------------------
 
-    def save_held_wait(self, source: str, number: str) -> int:
-        """One more poll this item waited; returns how many it has waited now."""
-        with self.db.atomic():
-            self.db.execute(
-                "INSERT INTO held_items (source, number, waits) VALUES (?, ?, 1)"
-                " ON CONFLICT (source, number) DO UPDATE SET waits = waits + 1",
-                [source, number],
-            )
-        return int(self._rows("SELECT waits FROM held_items WHERE source = ? AND number = ?", [source, number])[0][0])
+    def load_held_waits(self, source: str, numbers: Sequence[str]) -> dict[str, int]:
+        """How many polls each of these items has waited to be completed (absent: none)."""
+        if not numbers:
+            return {}
+        marks = ",".join("?" * len(numbers))
+        rows = self._rows(
+            f"SELECT number, waits FROM held_items WHERE source = ? AND number IN ({marks})",  # noqa: S608
+            [source, *numbers],
+        )
+        return {r["number"]: int(r["waits"]) for r in rows}
 
-    def delete_held(self, source: str, number: str) -> None:
-        with self.db.atomic():
-            self.db.execute("DELETE FROM held_items WHERE source = ? AND number = ?", [source, number])
+    def _save_held(self, source: str, held: Mapping[str, int], released: Sequence[str]) -> None:
+        """Inside a poll's transaction: the items still waiting, with their new counts, and the ones that went
+        through (completed, or alerting as they are) forgotten."""
+        for number, waits in held.items():
+            self.db.execute(
+                "INSERT INTO held_items (source, number, waits) VALUES (?, ?, ?)"
+                " ON CONFLICT (source, number) DO UPDATE SET waits = excluded.waits",
+                [source, number, waits],
+            )
+        if released:
+            marks = ",".join("?" * len(released))
+            self.db.execute(
+                f"DELETE FROM held_items WHERE source = ? AND number IN ({marks})",  # noqa: S608
+                [source, *released],
+            )
 
     # -- full text cache ---------------------------------------------------------------------------------
 

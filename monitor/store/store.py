@@ -121,6 +121,7 @@ class Store(Outbox, Memory, Snapshots):
                     [plan.source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
                 )
             self._save_lifecycle(plan, now)
+            self._save_held(plan.source, plan.held, plan.released)
             events, delivery_count = self._insert_alerts(plan.alerts, now)
             self.db.execute(
                 """
