@@ -14,6 +14,7 @@ from monitor.cli.table import clean, eastern, short, table
 from monitor.core.clock import EASTERN
 from monitor.models import Alert, Delivery
 from monitor.settings import Settings
+from monitor.store.history import AlertDetail, AlertFilter, History
 from monitor.store.lock import service_running
 from monitor.store.store import NoDatabase, Store
 
@@ -47,6 +48,11 @@ def _alert_row(alert_id: int, created_at: float, alert: Alert) -> list[str]:
     return [str(alert_id), eastern(created_at), alert.event, alert.watchlist, _document(alert), alert.document.title]
 
 
+def recent_alerts(history: History, where: AlertFilter, limit: int) -> list[AlertDetail]:
+    """The newest alerts that pass `where`, each with its deliveries: the console's filters, for the terminal."""
+    return [d for s in history.alerts(where, 1, limit).alerts if (d := history.alert(s.id)) is not None]
+
+
 def _delivery_text(delivery: Delivery) -> str:
     error = f": {delivery.last_error}" if delivery.last_error else ""
     return f"delivery {delivery.id} to {delivery.target}: {delivery.state}, {delivery.attempts} attempt(s){error}"
@@ -56,10 +62,8 @@ def show_alerts(
     settings: Settings, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
 ) -> int:
     since_at = datetime.fromisoformat(since).replace(tzinfo=EASTERN).timestamp() if since else None
-    rows = read(
-        settings.data_dir,
-        lambda store: store.load_recent_alerts(limit, watchlist=watchlist, event=event, since=since_at),
-    )
+    where = AlertFilter(watchlist=watchlist, event=event, since=since_at)
+    rows = read(settings.data_dir, lambda store: recent_alerts(History(store), where, limit))
     if rows is None:
         return 1
     if as_json:

@@ -185,25 +185,8 @@ class Outbox(StoreBase):
 
     # -- reading back -----------------------------------------------------------------------------------
 
-    def load_recent_alerts(
-        self, limit: int, *, watchlist: str | None = None, event: str | None = None, since: float | None = None
-    ) -> list[AlertRow]:
-        """The newest alerts first, with their deliveries; optionally one watchlist's, one event's, or those
-        created at or after `since`."""
-        conditions: list[str] = []
-        params: list[str | float] = []
-        for column, value in (("watchlist", watchlist), ("event", event)):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            conditions.append("created_at >= ?")
-            params.append(since)
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        alerts = self._rows(
-            f"SELECT id, data, created_at FROM alerts {where} ORDER BY id DESC LIMIT ?",  # noqa: S608 - fixed fragments
-            [*params, limit],
-        )
+    def load_recent_alerts(self, limit: int) -> list[AlertRow]:
+        alerts = self._rows("SELECT id, data, created_at FROM alerts ORDER BY id DESC LIMIT ?", [limit])
         result = []
         for row in alerts:
             deliveries = tuple(
