@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from monitor.cli.table import clean, eastern, short, table
-from monitor.core.clock import EASTERN
+from monitor.core.clock import EASTERN, eastern_timestamp
 from monitor.models import Alert, Delivery
 from monitor.settings import Settings
 from monitor.store.history import AlertDetail, AlertFilter, History
@@ -61,7 +61,7 @@ def _delivery_text(delivery: Delivery) -> str:
 def show_alerts(
     settings: Settings, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
 ) -> int:
-    since_at = datetime.fromisoformat(since).replace(tzinfo=EASTERN).timestamp() if since else None
+    since_at = eastern_timestamp(since) if since else None
     where = AlertFilter(watchlist=watchlist, event=event, since=since_at)
     rows = read(settings.data_dir, lambda store: recent_alerts(History(store), where, limit))
     if rows is None:

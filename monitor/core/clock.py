@@ -57,3 +57,9 @@ def month_windows(since: date, until: date) -> Iterator[tuple[date, date]]:
         start = max(since, end.replace(day=1))
         yield start, end
         end = start - timedelta(days=1)
+
+
+def eastern_timestamp(text: str) -> float:
+    """'2025-01-15' (midnight) or '2025-01-15T08:00', read as US Eastern -> Unix time; ValueError otherwise."""
+    when = datetime.fromisoformat(text)
+    return (when if when.tzinfo else when.replace(tzinfo=EASTERN)).timestamp()

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from monitor.core.clock import EASTERN, eastern_today, format_eastern_time
+from monitor.core.clock import EASTERN, eastern_timestamp, eastern_today, format_eastern_time
 from monitor.models import EVENTS
 from monitor.store.history import AlertFilter, History
 
@@ -69,7 +69,7 @@ def page(template: str, **context: Any) -> web.Response:
 
 def _eastern_midnight(day: str) -> float | None:
     try:
-        return datetime.combine(date.fromisoformat(day), datetime.min.time(), EASTERN).timestamp()
+        return eastern_timestamp(date.fromisoformat(day).isoformat())  # a date only: the form's fields give one
     except ValueError:
         return None
 
