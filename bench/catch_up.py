@@ -20,9 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import FakeFederalRegister, offline, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
 
 TYPES = ["Rule", "Proposed Rule", "Notice", "Presidential Document"]
 
@@ -44,12 +45,10 @@ async def catch_up(days: int, per_day: int) -> None:
     fake = await FakeFederalRegister(documents=documents, filter_dates=True).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "monitor.toml"
-            config.write_text(
-                offline(
-                    f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\n'
-                    f"per_page = 1000\nrequests_per_second = 5\nmax_catch_up_days = {days + 2}\n"
-                )
+            config = bench_config(
+                tmp,
+                f'[federal_register]\nbase_url = "{fake.base_url}"\n'
+                f"per_page = 1000\nrequests_per_second = 5\nmax_catch_up_days = {days + 2}\n",
             )
             clock = {"now": (now - timedelta(days=days)).timestamp()}
             for moment in ((now - timedelta(days=days)).timestamp(), now.timestamp()):

@@ -23,12 +23,13 @@ from aiohttp.test_utils import TestClient, TestServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
+from monitor.core.plan import queue  # noqa: E402
 from monitor.core.routing import Routing  # noqa: E402
 from monitor.models import Alert, Document, Match  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.web import build_web_app  # noqa: E402
-from tests.fakes import offline  # noqa: E402
 
 EVENTS = ["published", "public_inspection", "updated", "corrected", "deadline"]
 
@@ -56,21 +57,19 @@ def fill(app: App, count: int) -> None:
             )
         )
         if len(batch) == 5000:
-            app.store.save_alerts(batch, start + i * 60, Routing())
+            app.store.save_alerts(queue(batch, Routing(), start + i * 60), start + i * 60)
             batch = []
     if batch:
-        app.store.save_alerts(batch, start + count * 60, Routing())
+        app.store.save_alerts(queue(batch, Routing(), start + count * 60), start + count * 60)
     app.store.db.execute("UPDATE deliveries SET state = 'sent', sent_at = created_at WHERE id % 10 != 0")
 
 
 async def measure(alerts: int, requests: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "monitor.toml"
-        config.write_text(
-            offline(
-                f'data_dir = "{tmp}/data"\n[targets.hook]\nurl = "console://"\n'
-                "[[watchlists]]\nname = 'ai'\nquery = 'ai'\n[[watchlists]]\nname = 'bis-rules'\nquery = 'export'\n"
-            )
+        config = bench_config(
+            tmp,
+            '[targets.hook]\nurl = "console://"\n'
+            "[[watchlists]]\nname = 'ai'\nquery = 'ai'\n[[watchlists]]\nname = 'bis-rules'\nquery = 'export'\n",
         )
         app = App(load_settings(config))
         started = time.perf_counter()

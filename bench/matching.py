@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import bench_config  # noqa: E402
 from bench.poll_cycle import SUBJECTS, WATCHLIST_TERMS  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.core.matching import Matcher  # noqa: E402
@@ -27,7 +28,7 @@ from monitor.core.watchlist import Watchlist  # noqa: E402
 from monitor.models import Agency, Document  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister, offline, synthetic_document  # noqa: E402
+from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
 
 AGENCIES = [
     Agency("Industry and Security Bureau", "industry-and-security-bureau"),
@@ -245,12 +246,9 @@ async def bench_backfill(documents: int) -> None:
     ]
     fake = await FakeFederalRegister(documents=raw, filter_dates=True).start()
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "c.toml"
-        config.write_text(
-            offline(
-                f'data_dir = "{tmp}/data"\n[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 1000\n'
-                '[targets.out]\nurl = "console://"\n'
-            )
+        config = bench_config(
+            tmp,
+            f'[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 1000\n[targets.out]\nurl = "console://"\n',
         )
         app = App(load_settings(config))
         began = time.perf_counter()

@@ -23,10 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import BackfillHit, backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister, offline  # noqa: E402
+from tests.fakes import FakeFederalRegister  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "fixtures" / "relevance"
 
@@ -46,16 +47,10 @@ async def alerted(
     fake = await FakeFederalRegister(documents=corpus, filter_dates=True, full_texts=texts).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "monitor.toml"
-            config.write_text(
-                offline(
-                    f'data_dir = "{tmp}/data"\n'
-                    "[federal_register]\n"
-                    f'base_url = "{fake.base_url}"\n'
-                    "per_page = 1000\n"
-                    "requests_per_second = 50\n"
-                    f"full_text_requests_per_second = {full_text_rate}\n"
-                )
+            config = bench_config(
+                tmp,
+                f'[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 1000\nrequests_per_second = 50\n'
+                f"full_text_requests_per_second = {full_text_rate}\n",
             )
             app = App(load_settings(config))
             dates = sorted(date.fromisoformat(d["publication_date"]) for d in corpus)
