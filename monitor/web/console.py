@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -82,9 +82,15 @@ class Console:
     def history(self) -> History:
         return History(self.service.store)
 
-    async def overview(self, _: web.Request) -> web.Response:
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """What the configuration watches and whom it tells: fixed for this service's life (a reload builds a new
+        one), so computed once, not on every page (each target's privacy form is an Apprise parse)."""
         from monitor.summary import summarise
 
+        return summarise(self.service.settings)
+
+    async def overview(self, _: web.Request) -> web.Response:
         service, history = self.service, self.history
         statuses = history.sources()
         sources = []
@@ -102,7 +108,7 @@ class Console:
             )
         health = history.target_health()
         last_sent = history.target_last_sent(list(service.settings.targets))
-        summary = summarise(service.settings)
+        summary = self.summary
         targets = [
             {
                 **t,
@@ -222,7 +228,6 @@ class Console:
     async def watchlists(self, request: web.Request) -> web.Response:
         from monitor.core.matching import Matcher
         from monitor.core.watchlist import Watchlist, WatchlistError
-        from monitor.summary import summarise
 
         now = self.service.clock()
         history = self.history
@@ -251,7 +256,7 @@ class Console:
         return page(
             "watchlists.html",
             title="Watchlists",
-            watchlists=summarise(self.service.settings)["watchlists"],
+            watchlists=self.summary["watchlists"],
             week=week,
             month=month,
             query=query,
