@@ -25,7 +25,7 @@ from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
 from monitor.models import Change, Document, ItemKind
-from monitor.sources.full_text import FullTextFetcher
+from monitor.sources.full_text import FullText, FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import SavedPoll, Store
 from monitor.testhooks import crash_point
@@ -131,12 +131,22 @@ async def load_full_texts(
         document = change.document
         if change.kind == "refreshed" or not evaluator.matcher.needs_full_text(document):
             continue
-        if (cached := store.load_full_text(document.number)) is not None:
-            texts[document.number] = cached
-        elif (text := await fetcher.fetch(document)) is not None:
-            texts[document.number] = text.text
-            fetched[document.number] = (text.text, text.truncated)
+        text, downloaded = await read_full_text(fetcher, store, document)
+        if text is not None:
+            texts[document.number] = text
+        if downloaded is not None:
+            fetched[document.number] = (downloaded.text, downloaded.truncated)
     return texts, fetched
+
+
+async def read_full_text(
+    fetcher: FullTextFetcher, store: Store, document: Document
+) -> tuple[str | None, FullText | None]:
+    """A document's full text from the cache, else downloaded: (the text, what was downloaded now, to cache)."""
+    if (cached := store.load_full_text(document.number)) is not None:
+        return cached, None
+    downloaded = await fetcher.fetch(document)
+    return (downloaded.text if downloaded else None), downloaded
 
 
 @runtime_checkable

@@ -24,18 +24,16 @@ from monitor.core.matching import Explanation, Matcher
 from monitor.core.plan import queue
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
+from monitor.runner import read_full_text
 from monitor.sources.federal_register import FederalRegisterSource
 
 
 async def cached_full_text(app: App, document: Document) -> str | None:
     """The full text the service would read: cached, else fetched once and cached for it."""
-    if (cached := app.store.load_full_text(document.number)) is not None:
-        return cached
-    fetched = await app.full_text.fetch(document)
-    if fetched is None:
-        return None
-    app.store.save_full_text(document.number, fetched.text, fetched.truncated, app.clock())
-    return fetched.text
+    text, downloaded = await read_full_text(app.full_text, app.store, document)
+    if downloaded is not None:  # no poll's transaction to ride with: cached at once
+        app.store.save_full_text(document.number, downloaded.text, downloaded.truncated, app.clock())
+    return text
 
 
 @dataclass(frozen=True)
