@@ -115,14 +115,29 @@ class Document:
         return cls(**values)
 
     def content_hash(self) -> str:
-        """A stable hash of everything meaningful; equal hashes mean "nothing to report"."""
-        # Empty values are left out, so a field added to the model later does not change every stored hash.
-        meaningful = {k: v for k, v in self.to_dict().items() if v not in (None, "", [], False)}
-        canonical = json.dumps(meaningful, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """A stable hash of everything meaningful; equal hashes mean "nothing to report".
+
+        The hash of the canonical JSON (keys sorted, no spaces) of `to_dict()` without its empty values (None,
+        "", [], False, 0), so a field added to the model later does not change every stored hash. Built here
+        without going through `to_dict()`: this runs for every item of every poll."""
+        meaningful: dict[str, Any] = {}
+        for name in _FIELDS_SORTED:  # in sorted order already, as are each agency's keys: no sort_keys pass
+            value = getattr(self, name)
+            if not value:
+                continue
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif name == "agencies":
+                value = [{"name": a.name, "slug": a.slug} for a in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            meaningful[name] = value
+        return hashlib.sha256(_CANONICAL_JSON.encode(meaningful).encode()).hexdigest()
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
+_FIELDS_SORTED = tuple(sorted(_DOCUMENT_FIELDS))
+_CANONICAL_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)

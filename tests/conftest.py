@@ -18,6 +18,7 @@ UNIT_MODULES = frozenset(
     {
         "test_architecture",
         "test_clock_and_reminders",
+        "test_content_hash",
         "test_default_watchlist",
         "test_matcher_property",
         "test_outcomes",
