@@ -79,9 +79,10 @@ class App:
             self.http, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
         )
         self.routing = settings.routing()
+        self.sender = AppriseSender(settings.delivery.timeout, settings.allow_private_targets)
         self.dispatcher = Dispatcher(
             self.store,
-            AppriseSender(settings.delivery.timeout, settings.allow_private_targets),
+            self.sender,
             settings.target_urls(),
             settings.delivery,
             self.routing,
@@ -124,6 +125,7 @@ class App:
 
     async def close(self) -> None:
         await self.http.close()
+        await self.sender.close()
         self.store.close()
 
     def _loop_failed(self, loop: str, exc: BaseException, **context: str) -> None:

@@ -54,7 +54,11 @@ async def test_notify(settings: Settings, target: str) -> int:
         return EXIT_CONFIG
     url = urls[target]
     message = render_alert(sample_alert(test=True), channel_of(url))
-    outcome = await AppriseSender(settings.delivery.timeout, settings.allow_private_targets).send(url, message)
+    sender = AppriseSender(settings.delivery.timeout, settings.allow_private_targets)
+    try:
+        outcome = await sender.send(url, message)
+    finally:
+        await sender.close()
     if outcome.ok:
         print(f"sample alert sent to {target} ({privacy_url(url)})")
         return 0

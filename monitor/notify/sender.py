@@ -17,7 +17,7 @@ from monitor.notify.outcome import SendOutcome, from_apprise
 from monitor.notify.render import Message
 from monitor.notify.targets import CONSOLE, apprise_for, instantiate, quiet_apprise, scheme_of
 from monitor.notify.webhook import SCHEMES as WEBHOOK_SCHEMES
-from monitor.notify.webhook import post_webhook
+from monitor.notify.webhook import WebhookClient
 
 # Apprise targets that POST to a host the operator names: checked against internal addresses after DNS.
 _GENERIC_HTTP = {"json", "jsons", "xml", "xmls", "form", "forms", "apprise", "apprises"}
@@ -34,6 +34,10 @@ class AppriseSender:
     def __init__(self, timeout: float, allow_private: bool = False) -> None:
         self.timeout = timeout
         self.allow_private = allow_private
+        self.webhooks = WebhookClient(timeout)
+
+    async def close(self) -> None:
+        await self.webhooks.close()
 
     async def _refused_host(self, url: str) -> bool:
         """Whether a target that POSTs to a host the operator names (our webhooks, Apprise's generic HTTP
@@ -58,7 +62,7 @@ class AppriseSender:
         if await self._refused_host(url):
             return SendOutcome(ok=False, retryable=False, error="refused: the target resolves to an internal address")
         if scheme_of(url) in WEBHOOK_SCHEMES:
-            return await post_webhook(url, message.body, self.timeout)
+            return await self.webhooks.post(url, message.body)
         apprise = apprise_for(url)
         notifier = apprise.Apprise()
         with quiet_apprise():

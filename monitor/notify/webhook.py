@@ -29,21 +29,46 @@ def target(url: str) -> tuple[str, aiohttp.BasicAuth | None, list[tuple[str, str
     return f"{scheme}://{parts.hostname}{port}{parts.path or '/'}", auth, params
 
 
-async def post_webhook(url: str, body: str, timeout: float) -> SendOutcome:  # noqa: ASYNC109 - the client's own
-    """POST the payload; the sender has already refused hosts inside the network (unless allowed)."""
-    post_url, auth, params = target(url)
-    headers = {"Content-Type": "application/json", "User-Agent": "fr-monitor"}
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False) as session,
-            session.post(
+# An idle connection is kept this long: long enough that the alerts of one poll share one connection, short enough
+# to let go before any common server closes its side (uvicorn and Node keep 5 s, gunicorn 2 s), which would
+# otherwise turn the next POST into a spurious failure.
+KEEPALIVE_SECONDS = 1.0
+
+
+class WebhookClient:
+    """POSTs payloads to webhook targets over one HTTP session, opened on first use (in the running event loop)
+    and closed with `close()`."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+                trust_env=False,
+            )
+        return self._session
+
+    async def post(self, url: str, body: str) -> SendOutcome:
+        """POST the payload; the sender has already refused hosts inside the network (unless allowed)."""
+        post_url, auth, params = target(url)
+        headers = {"Content-Type": "application/json", "User-Agent": "fr-monitor"}
+        try:
+            async with self._client().post(
                 post_url, data=body.encode("utf-8"), params=params, headers=headers, auth=auth, allow_redirects=False
-            ) as response,
-        ):
-            await response.read()
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
-            return from_status(response.status, retry_after)
-    except TimeoutError:
-        return TIMED_OUT
-    except aiohttp.ClientError as exc:
-        return SendOutcome(ok=False, error=f"{NOT_DELIVERED.error}: {type(exc).__name__}")
+            ) as response:
+                await response.read()
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+                return from_status(response.status, retry_after)
+        except TimeoutError:
+            return TIMED_OUT
+        except aiohttp.ClientError as exc:
+            return SendOutcome(ok=False, error=f"{NOT_DELIVERED.error}: {type(exc).__name__}")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
