@@ -37,7 +37,9 @@ async def main() -> None:
 
     async def hook(request: web.Request) -> web.Response:
         body = await request.json()
-        received.append({"at": time.time(), "title": body.get("title", "")})
+        # Apprise's json:// posts {"title": ...}; our webhook:// posts {"document": {"title": ...}, ...}.
+        title = body.get("title") or body.get("document", {}).get("title", "")
+        received.append({"at": time.time(), "title": title})
         return web.Response(text="ok")
 
     async def list_received(_: web.Request) -> web.Response:

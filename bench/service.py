@@ -3,9 +3,10 @@
     python bench/service.py [--cycles 10000] [--latency-rounds 30]
 
 The fake upstream and receiver run in their own process (bench/fake_upstream.py), so CPU figures are the
-service's alone. Goals (issue 7): resident memory at most 60 MB after start and no growth over 10,000 poll
-cycles; at most 10 ms of CPU per idle poll cycle; at most 50 ms median from a poll's response arriving to the
-alert reaching the receiver.
+service's alone. Goals (issues 7 and 11): resident memory at most 60 MB after start with a Slack, an e-mail and
+a webhook target and the console on, and no growth over 10,000 poll cycles; at most 10 ms of CPU per idle poll
+cycle; at most 5 ms median from a poll's response arriving to the alert reaching a local receiver (measured
+through our own webhook:// notifier and through Apprise's json:// plugin).
 """
 
 from __future__ import annotations
@@ -46,15 +47,25 @@ def start_fake(tmp: Path, documents: int) -> tuple[subprocess.Popen[bytes], int]
     raise RuntimeError("fake upstream did not start")
 
 
-def write_config(tmp: Path, port: int, name: str) -> Path:
+# The targets a team typically has: nothing is sent to the first two (the memory figure is taken before any
+# alert), but their Apprise plugins are loaded and checked at start like any configured target's.
+TEAM_TARGETS = {
+    "slack": "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "mail": "mailtos://alerts:secret@smtp.example.com/?to=team@example.com",
+}
+
+
+def write_config(tmp: Path, port: int, name: str, scheme: str = "webhook", team: bool = False) -> Path:
+    targets = {**(TEAM_TARGETS if team else {}), "hook": f"{scheme}://127.0.0.1:{port}/hook/x"}
     config = tmp / f"{name}.toml"
     config.write_text(
         offline(
             f'data_dir = "{tmp / name}"\nallow_private_targets = true\n'
             f'[federal_register]\nbase_url = "http://127.0.0.1:{port}/api/v1/"\ninterval = "1s"\n'
-            "requests_per_second = 1000\n"
-            f'[web]\nport = 0\n[targets.hook]\nurl = "json://127.0.0.1:{port}/hook/x"\n'
-            '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+            "requests_per_second = 1000\n[web]\nport = 0\n"
+            + "".join(f'[targets.{n}]\nurl = "{url}"\n' for n, url in targets.items())
+            + '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
+            + f"notify = {list(targets)!r}\n".replace("'", '"')
         )
     )
     return config
@@ -92,7 +103,7 @@ async def poll_cycles(config: Path, cycles: int) -> dict[str, Any]:
     return {"cpu_ms_per_cycle": cpu / cycles * 1000, "wall_ms_per_cycle": wall / cycles * 1000, "rss": marks}
 
 
-async def latency(config: Path, port: int, rounds: int) -> list[float]:
+async def latency(config: Path, port: int, rounds: int, series: int) -> list[float]:
     """From the moment a poll's response arrives to the moment the alert reaches the receiver."""
     from monitor.app import App
     from monitor.settings import load_settings
@@ -112,7 +123,7 @@ async def latency(config: Path, port: int, rounds: int) -> list[float]:
     results = []
     async with aiohttp.ClientSession() as session:
         for i in range(rounds):
-            number = f"2026-9{i:04d}"
+            number = f"2026-{series}{i:04d}"  # a new number series per run: the fake keeps them all
             await session.post(f"http://127.0.0.1:{port}/control/add", json={"number": number})
             arrived.clear()
             await app.poll(source)
@@ -133,8 +144,8 @@ async def main() -> None:
         tmp = Path(tmp_name)
         fake, port = start_fake(tmp, 20)
         try:
-            rss = await service_rss_after_start(write_config(tmp, port, "rss"))
-            print(f"service resident memory after start: {rss:.1f} MiB (goal <= 60)")
+            rss = await service_rss_after_start(write_config(tmp, port, "rss", team=True))
+            print(f"service resident memory after start (Slack, e-mail, webhook, console): {rss:.1f} MiB (goal <= 60)")
             cycles = await poll_cycles(write_config(tmp, port, "cycles"), args.cycles)
             marks = ", ".join(f"{mib:.1f} MiB after {n}" for n, mib in cycles["rss"].items())
             print(
@@ -142,13 +153,15 @@ async def main() -> None:
                 f"{cycles['wall_ms_per_cycle']:.2f} ms wall (goal <= 10 ms CPU)"
             )
             print(f"resident memory over {args.cycles} cycles: {marks}")
-            times = await latency(write_config(tmp, port, "latency"), port, args.latency_rounds)
-            times.sort()
-            p95 = times[int(len(times) * 0.95) - 1]
-            print(
-                f"detection-to-delivery latency over {len(times)} alerts: median {statistics.median(times):.1f} ms, "
-                f"p95 {p95:.1f} ms (goal: median <= 50 ms)"
-            )
+            runs = (("webhook", "our webhook:// notifier"), ("json", "Apprise's json:// plugin"))
+            for series, (scheme, through) in enumerate(runs, start=8):
+                config = write_config(tmp, port, f"latency-{scheme}", scheme)
+                times = sorted(await latency(config, port, args.latency_rounds, series))
+                p95 = times[int(len(times) * 0.95) - 1]
+                print(
+                    f"poll response to alert at a local receiver, {through}, {len(times)} alerts: "
+                    f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms (goal: median <= 5 ms)"
+                )
         finally:
             fake.terminate()
             fake.wait()
