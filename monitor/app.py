@@ -15,7 +15,7 @@ from monitor.core.matching import Matcher
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
-from monitor.runner import PollOutcome, Source, poll_source, queue_reminders
+from monitor.runner import PartwiseSource, PollOutcome, Source, poll_source, queue_reminders
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
@@ -159,10 +159,12 @@ class App:
             outcome = PollOutcome(source.name, False, error=error, reason="internal_error")
         else:
             self._loop_ok(loop)
+        if outcome.saved and outcome.saved.deliveries:
+            self.dispatcher.wake.set()  # first: what follows is bookkeeping, and the alerts are committed
         self._count(outcome)
         if outcome.ok and isinstance(source, FederalRegisterSource):
             await self._tell_skipped_dates(source)
-        if outcome.ok:
+        if outcome.ok and isinstance(source, PartwiseSource):
             await self._track_parts(source, outcome)
         if not outcome.ok:
             await self._tell_ops_if_stuck(
@@ -171,8 +173,6 @@ class App:
                 outcome.error,
                 "Nothing stored was changed; polling goes on.",
             )
-        if outcome.saved and outcome.saved.deliveries:
-            self.dispatcher.wake.set()
         return outcome
 
     def _count(self, outcome: PollOutcome) -> None:

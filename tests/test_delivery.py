@@ -317,3 +317,36 @@ async def test_digest_and_retry_survive_a_real_restart(fake_fr, tmp_path):
     finally:
         await hook.close()
         await daily.close()
+
+
+async def test_webhook_sends_share_a_connection_then_let_it_go() -> None:
+    """The alerts of one poll go over one connection; an idle one is dropped on our side before a server's idle
+    timeout could close it under us (a POST on a connection the server closed would fail for nothing)."""
+    import asyncio
+
+    from monitor.notify import webhook
+    from monitor.notify.render import Message
+    from monitor.notify.sender import AppriseSender
+
+    peers: list[Any] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    sender = AppriseSender(5, allow_private=True)
+    try:
+        url = f"webhook://127.0.0.1:{server.port}/hook"
+        for _ in range(3):
+            assert (await sender.send(url, Message("t", "{}"))).ok
+        assert len(set(peers)) == 1, peers
+        await asyncio.sleep(webhook.KEEPALIVE_SECONDS + 0.5)
+        assert (await sender.send(url, Message("t", "{}"))).ok
+        assert len(peers) == 4 and peers[3] != peers[0]
+    finally:
+        await sender.close()
+        await server.close()
