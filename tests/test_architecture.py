@@ -2,7 +2,7 @@
 
     models (and the package's version)                    floor 0
     core: pure decisions                                  floor 1
-    store, sources, settings, notify, logs, metrics       floor 2 (side by side)
+    store, sources, settings (and config_file), notify, logs, metrics   floor 2 (side by side)
     runner: one poll                                      floor 3
     app (wiring), service (loops), web, cli, tuning, summary   floor 4
 
@@ -27,6 +27,7 @@ FLOORS = [
     ("monitor.store", 2),
     ("monitor.sources", 2),
     ("monitor.settings", 2),
+    ("monitor.config_file", 2),
     ("monitor.notify", 2),
     ("monitor.logs", 2),
     ("monitor.metrics", 2),

@@ -1,5 +1,9 @@
 """The `fr-monitor` command: parse arguments, load settings once, hand them to the command's module.
 
+`alerts`, `deliveries` and `retry` read (or queue in) the history only: they need the data folder and nothing
+else from the configuration, so they find it without building the settings model (importing pydantic-settings
+and building the model is most of a command's start; see monitor.config_file).
+
 Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a source failed); 2 the configuration
 (or the command line) is invalid.
 """
@@ -12,11 +16,15 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from monitor import __version__
+from monitor.config_file import CONFIG_ENV, ConfigError
 from monitor.logs import setup_logging
 from monitor.models import EVENTS
-from monitor.settings import CONFIG_ENV, ConfigError, Settings, load_settings, unknown_environment
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 EXIT_CONFIG = 2
 
@@ -127,11 +135,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Commands that send nothing: they never parse target URLs, so they never load Apprise (and start fast).
-READ_ONLY = frozenset({"alerts", "deliveries", "retry", "status"})
+# Commands that need only the data folder (see the top).
+HISTORY = frozenset({"alerts", "deliveries", "retry"})
+# Commands that send nothing: they never parse target URLs, so they never load Apprise.
+READ_ONLY = HISTORY | {"status"}
+
+
+def _invalid(exc: ConfigError) -> int:
+    print("fr-monitor: invalid configuration:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _load(args: argparse.Namespace) -> Settings | None:
+    from monitor.settings import load_settings, unknown_environment
+
     for warning in unknown_environment():
         print(f"fr-monitor: warning: {warning}", file=sys.stderr)
     path = getattr(args, "config", None)
@@ -143,10 +162,25 @@ def _load(args: argparse.Namespace) -> Settings | None:
             check_targets(settings, str(path or os.environ.get(CONFIG_ENV) or "built-in defaults"))
         return settings
     except ConfigError as exc:
-        print("fr-monitor: invalid configuration:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _invalid(exc)
         return None
+
+
+def _history(args: argparse.Namespace) -> int:
+    from monitor.cli import history
+    from monitor.config_file import data_dir
+    from monitor.testhooks import wall_clock
+
+    try:
+        folder = data_dir(getattr(args, "config", None))
+    except ConfigError as exc:
+        return _invalid(exc)
+    setup_logging(log_format=getattr(args, "log_format", None) or "text")
+    if args.command == "alerts":
+        return history.show_alerts(folder, args.limit, args.watchlist, args.event, args.since, args.json)
+    if args.command == "deliveries":
+        return history.show_deliveries(folder, args.state, args.limit)
+    return history.retry(folder, args.id, wall_clock())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from monitor.cli.setup import healthcheck
 
         return healthcheck(getattr(args, "config", None))
+    if args.command in HISTORY:
+        return _history(args)
     settings = _load(args)
     if settings is None:
         return EXIT_CONFIG
@@ -167,15 +203,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from monitor.cli.status import show_status
 
         return show_status(settings)
-    if args.command in ("alerts", "deliveries", "retry"):
-        from monitor.cli import history
-        from monitor.testhooks import wall_clock
-
-        if args.command == "alerts":
-            return history.show_alerts(settings, args.limit, args.watchlist, args.event, args.since, args.json)
-        if args.command == "deliveries":
-            return history.show_deliveries(settings, args.state, args.limit)
-        return history.retry(settings, args.id, wall_clock())
     import asyncio  # only the commands below run an event loop
 
     if args.command == "test-notify":

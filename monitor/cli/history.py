@@ -13,7 +13,6 @@ from typing import TypeVar
 from monitor.cli.table import clean, eastern, short, table
 from monitor.core.clock import EASTERN, eastern_timestamp
 from monitor.models import Alert, Delivery
-from monitor.settings import Settings
 from monitor.store.history import AlertDetail, AlertFilter, History
 from monitor.store.lock import service_running
 from monitor.store.store import NoDatabase, Store
@@ -59,11 +58,11 @@ def _delivery_text(delivery: Delivery) -> str:
 
 
 def show_alerts(
-    settings: Settings, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
+    data_dir: Path, limit: int, watchlist: str | None, event: str | None, since: str | None, as_json: bool
 ) -> int:
     since_at = eastern_timestamp(since) if since else None
     where = AlertFilter(watchlist=watchlist, event=event, since=since_at)
-    rows = read(settings.data_dir, lambda store: recent_alerts(History(store), where, limit))
+    rows = read(data_dir, lambda store: recent_alerts(History(store), where, limit))
     if rows is None:
         return 1
     if as_json:
@@ -121,8 +120,8 @@ def show_alerts(
     return 0
 
 
-def show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
-    rows = read(settings.data_dir, lambda store: store.load_deliveries(state, limit))
+def show_deliveries(data_dir: Path, state: str | None, limit: int) -> int:
+    rows = read(data_dir, lambda store: store.load_deliveries(state, limit))
     if rows is None:
         return 1
     if not rows:
@@ -163,8 +162,8 @@ def show_deliveries(settings: Settings, state: str | None, limit: int) -> int:
     return 0
 
 
-def retry(settings: Settings, delivery_id: int | None, now: float) -> int:
-    queued = read(settings.data_dir, lambda store: store.retry_deliveries(now, delivery_id))
+def retry(data_dir: Path, delivery_id: int | None, now: float) -> int:
+    queued = read(data_dir, lambda store: store.retry_deliveries(now, delivery_id))
     if queued is None:
         return 1
     if delivery_id is not None and not queued:
@@ -179,11 +178,11 @@ def retry(settings: Settings, delivery_id: int | None, now: float) -> int:
             f"{delivery.attempts} attempt(s)): {alert.event} {short(alert.document.number, 40)} "
             f"{short(alert.document.title, 60)}"
         )
-    if service_running(settings.data_dir):
+    if service_running(data_dir):
         print(f"{len(queued)} queued with a fresh set of attempts; the running service sends them within a minute")
     else:
         print(
-            f"{len(queued)} queued with a fresh set of attempts; no service is running on {settings.data_dir}: "
+            f"{len(queued)} queued with a fresh set of attempts; no service is running on {data_dir}: "
             "they are sent when one starts (`fr-monitor run`), or now with `fr-monitor run --once`"
         )
     return 0

@@ -14,19 +14,12 @@ from pydantic import (
     ValidationError,
 )
 
+from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
 from monitor.settings.model import _FILE_DATA, Settings
 from monitor.settings.sections import WebSettings, _default_pages
 from monitor.settings.targets import _default_targets
 
-CONFIG_ENV = "MONITOR_CONFIG"
-
-
-class ConfigError(Exception):
-    """Everything wrong with a configuration, one problem per line, each naming the key path and file."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+__all__ = ["CONFIG_ENV", "ConfigError", "load_settings", "load_web_settings", "unknown_environment"]
 
 
 def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
@@ -119,25 +112,6 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
     return problems
 
 
-def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """Relative paths in a config file mean relative to the file's folder, not to wherever the service was
-    started from."""
-
-    def resolve(value: Any) -> Any:
-        return str(folder / value) if isinstance(value, str) and value and not Path(value).is_absolute() else value
-
-    if "data_dir" in data:
-        data["data_dir"] = resolve(data["data_dir"])
-    for target in (data.get("targets") or {}).values():
-        if isinstance(target, dict) and "url_file" in target:
-            target["url_file"] = resolve(target["url_file"])
-    for section, key in (("regulations_gov", "api_key_file"), ("web", "password_file")):
-        table = data.get(section)
-        if isinstance(table, dict) and key in table:
-            table[key] = resolve(table[key])
-    return data
-
-
 def _known_variables() -> set[str]:
     known = {CONFIG_ENV, "MONITOR_TARGETS"}
     for name, field in Settings.model_fields.items():
@@ -166,24 +140,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
     A file that was asked for explicitly must exist: a typo in a path never silently means "defaults".
     Raises ConfigError naming every problem, all in one pass.
     """
-    if path is None and os.environ.get(CONFIG_ENV):
-        path = os.environ[CONFIG_ENV]
-    data: dict[str, Any] = {}
-    where = "built-in defaults and MONITOR_ environment"
-    if path is not None:
-        file = Path(path)
-        where = str(file)
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError([f"{file}: config file does not exist"]) from None
-        except OSError as exc:
-            raise ConfigError([f"{file}: cannot read config file: {exc.strerror}"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
-        except UnicodeDecodeError:
-            raise ConfigError([f"{file}: not valid TOML: the file is not UTF-8 text"]) from None
-        data = _relative_to(data, file.resolve().parent)
+    file = config_path(path)
+    data = read_config(file) if file is not None else {}
+    where = str(file) if file is not None else "built-in defaults and MONITOR_ environment"
     problems: list[str] = []
     settings: Settings | None = None
     token = _FILE_DATA.set(data)

@@ -14,6 +14,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.config_file import DEFAULT_DATA_DIR
 from monitor.core.routing import Routing, TargetRoute
 from monitor.settings.sections import (
     DeliverySettings,
@@ -36,7 +37,7 @@ from monitor.settings.watchlists import WatchlistSettings, _default_watchlists
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
-    data_dir: Path = Path("./data")
+    data_dir: Path = DEFAULT_DATA_DIR
     allow_private_targets: bool = False
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
