@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from monitor.core.plan import PollPlan
 from monitor.models import Document
 from monitor.store.snapshots import Snapshots
+
+if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
+    from monitor.core.plan import PollPlan
 
 
 class Memory(Snapshots):  # filing times are read from the public inspection snapshots

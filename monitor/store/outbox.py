@@ -7,11 +7,13 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.core.plan import Queued
 from monitor.models import Alert, Delivery
 from monitor.store.base import StoreBase
+
+if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
+    from monitor.core.plan import Queued
 
 
 @dataclass(frozen=True, slots=True)

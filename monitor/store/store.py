@@ -11,12 +11,15 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.core.plan import PollPlan
 from monitor.store.base import DB_FILENAME
 from monitor.store.memory import Memory
 from monitor.store.outbox import AlertRow, Outbox, _delivery
 from monitor.store.snapshots import Snapshots
+
+if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
+    from monitor.core.plan import PollPlan
 
 __all__ = ["DB_FILENAME", "AlertRow", "NoDatabase", "SavedPoll", "SourceStatus", "Store", "_delivery"]
 
