@@ -84,3 +84,11 @@ def test_from_apprise(succeeded: bool, timed_out: bool, lines: list[str], expect
 )
 def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header, now=1767225600.0) == seconds  # 2026-01-01 00:00 UTC
+
+
+def test_the_common_plugin_table_agrees_with_the_installed_apprise() -> None:
+    """The shortcut for common schemes must name the module the full scan of Apprise's plugins would find."""
+    from monitor.notify.targets import COMMON_PLUGIN_MODULES, _plugin_modules
+
+    scanned = _plugin_modules()
+    assert {scheme: scanned.get(scheme) for scheme in COMMON_PLUGIN_MODULES} == COMMON_PLUGIN_MODULES

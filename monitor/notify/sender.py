@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from monitor.notify.hosts import resolves_internal
 from monitor.notify.outcome import SendOutcome, from_apprise
 from monitor.notify.render import Message
-from monitor.notify.targets import CONSOLE, apprise_for, instantiate, quiet_apprise, scheme_of
-from monitor.notify.webhook import SCHEMES as WEBHOOK_SCHEMES
+from monitor.notify.schemes import CONSOLE, WEBHOOK_SCHEMES, scheme_of
+from monitor.notify.targets import apprise_for, instantiate, quiet_apprise
 from monitor.notify.webhook import WebhookClient
 
 # Apprise targets that POST to a host the operator names: checked against internal addresses after DNS.

@@ -15,14 +15,13 @@ import aiohttp
 
 from monitor.core.backoff import parse_retry_after
 from monitor.notify.outcome import NOT_DELIVERED, TIMED_OUT, SendOutcome, from_status
-
-SCHEMES = {"webhook": "http", "webhooks": "https"}
+from monitor.notify.schemes import WEBHOOK_SCHEMES
 
 
 def target(url: str) -> tuple[str, aiohttp.BasicAuth | None, list[tuple[str, str]]]:
     """A webhook target URL -> the HTTP(S) URL to POST to, its Basic auth, its query parameters."""
     parts = urlsplit(url)
-    scheme = SCHEMES[parts.scheme.lower()]
+    scheme = WEBHOOK_SCHEMES[parts.scheme.lower()]
     port = f":{parts.port}" if parts.port else ""
     auth = aiohttp.BasicAuth(parts.username, parts.password or "") if parts.username else None
     params = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("redirect", "allow_private")]
