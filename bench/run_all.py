@@ -3,7 +3,7 @@
 Prints: the poll-and-match cycle (1,000 documents, 20 watchlists) and memory; match throughput (28,000
 documents x 100 watchlists) and a one-year backfill; the built-in watchlist's recall and precision on labelled
 documents; a 90-day catch-up; the service's memory after start and over many idle poll cycles, the CPU of an
-idle cycle, and detection-to-delivery latency against a local fake.
+idle cycle, and detection-to-delivery latency against a local fake; how long commands that send nothing take.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def main() -> None:
     run("relevance.py")
     run("catch_up.py")
     run("console.py", "--requests", "100")
+    run("startup.py")
     run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")
 
 
