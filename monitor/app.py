@@ -123,6 +123,19 @@ class App:
             )
         return sources
 
+    # -- for backfill and explain (monitor.tuning.Workbench) --------------------------------------------
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.evaluator.matcher
+
+    def federal_register_api(self) -> FederalRegisterSource:
+        """A documents-API client with the configured settings, whether or not the source itself is polled."""
+        return FederalRegisterSource(self.settings.federal_register, self.http)
+
+    async def send_due(self) -> int:
+        return await self.dispatcher.dispatch_due()
+
     async def close(self) -> None:
         await self.http.close()
         await self.sender.close()

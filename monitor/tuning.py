@@ -15,20 +15,46 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from monitor.app import App
 from monitor.core.clock import format_eastern_time
 from monitor.core.identity import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.core.plan import queue
+from monitor.core.routing import Routing
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
 from monitor.runner import read_full_text
 from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.full_text import FullTextFetcher
+from monitor.store.store import Store
 
 
-async def cached_full_text(app: App, document: Document) -> str | None:
+class Workbench(Protocol):
+    """What backfill and explain use of the service's parts, and nothing more (monitor.app.App is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def full_text(self) -> FullTextFetcher: ...
+
+    @property
+    def routing(self) -> Routing: ...
+
+    @property
+    def matcher(self) -> Matcher:
+        """The configured watchlists."""
+        ...
+
+    def clock(self) -> float: ...
+
+    def federal_register_api(self) -> FederalRegisterSource: ...
+
+    async def send_due(self) -> int: ...
+
+
+async def cached_full_text(app: Workbench, document: Document) -> str | None:
     """The full text the service would read: cached, else fetched once and cached for it."""
     text, downloaded = await read_full_text(app.full_text, app.store, document)
     if downloaded is not None:  # no poll's transaction to ride with: cached at once
@@ -74,14 +100,14 @@ class Progress:
 
 
 async def backfill(
-    app: App,
+    app: Workbench,
     since: date,
     until: date,
     matcher: Matcher,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> list[BackfillHit]:
     """What `matcher`'s watchlists would have alerted for documents published since..until."""
-    source = FederalRegisterSource(app.settings.federal_register, app.http)
+    source = app.federal_register_api()
     hits: list[BackfillHit] = []
     scanned = texts = done = 0
     async for window, left in source.fetch_windows(since, until):
@@ -115,7 +141,7 @@ class SendReport:
         )
 
 
-async def send_hits(app: App, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]]) -> SendReport:
+async def send_hits(app: Workbench, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]]) -> SendReport:
     """Alert the hits, each at most once ever: the keys are the live service's, so it never repeats them."""
     alerts = [
         Alert(
@@ -130,7 +156,7 @@ async def send_hits(app: App, hits: list[BackfillHit], notify: dict[str, tuple[s
     ]
     before = app.store.count_deliveries()
     queued = app.store.save_alerts(queue(alerts, app.routing, app.clock()), app.clock())
-    await app.dispatcher.dispatch_due()
+    await app.send_due()
     after = app.store.count_deliveries()
     return SendReport(
         queued=queued,
@@ -162,7 +188,7 @@ class Evidence:
     origin: str
 
 
-async def load_document(app: App, number: str) -> Evidence:
+async def load_document(app: Workbench, number: str) -> Evidence:
     """What the alerts evaluated: the stored Federal Register snapshot when there is one; else the stored public
     inspection snapshot (what a public_inspection alert evaluated); else the document fetched from the API now."""
     for source, label in (
@@ -178,17 +204,17 @@ async def load_document(app: App, number: str) -> Evidence:
                 else ("; public inspection documents have no abstract, so the published document may match differently")
             )
             return Evidence(stored, f"{label}{when}{note}")
-    document = await FederalRegisterSource(app.settings.federal_register, app.http).fetch_one(number)
+    document = await app.federal_register_api().fetch_one(number)
     return Evidence(document, "fetched from the documents API now (the monitor has stored no version of it)")
 
 
-async def explain(app: App, number: str, watchlist: str | None) -> tuple[Evidence, list[Explanation]]:
+async def explain(app: Workbench, number: str, watchlist: str | None) -> tuple[Evidence, list[Explanation]]:
     evidence = await load_document(app, number)
     document = evidence.document
     full_text = None
-    if app.evaluator.matcher.needs_full_text(document):
+    if app.matcher.needs_full_text(document):
         full_text = await cached_full_text(app, document)
-    explanations = app.evaluator.matcher.explain(document, full_text)
+    explanations = app.matcher.explain(document, full_text)
     if watchlist is not None:
         explanations = [e for e in explanations if e.watchlist == watchlist]
     return evidence, explanations
