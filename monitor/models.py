@@ -91,17 +91,7 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         # Written out rather than dataclasses.asdict(): this runs for every document of every poll.
-        data: dict[str, Any] = {}
-        for name in _DOCUMENT_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, date):
-                value = value.isoformat()
-            elif name == "agencies":
-                value = [{"name": a.name, "slug": a.slug} for a in value]
-            elif isinstance(value, tuple):
-                value = list(value)
-            data[name] = value
-        return data
+        return {name: _plain(name, getattr(self, name)) for name in _DOCUMENT_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -120,19 +110,21 @@ class Document:
         The hash of the canonical JSON (keys sorted, no spaces) of `to_dict()` without its empty values (None,
         "", [], False, 0), so a field added to the model later does not change every stored hash. Built here
         without going through `to_dict()`: this runs for every item of every poll."""
-        meaningful: dict[str, Any] = {}
-        for name in _FIELDS_SORTED:  # in sorted order already, as are each agency's keys: no sort_keys pass
-            value = getattr(self, name)
-            if not value:
-                continue
-            if isinstance(value, date):
-                value = value.isoformat()
-            elif name == "agencies":
-                value = [{"name": a.name, "slug": a.slug} for a in value]
-            elif isinstance(value, tuple):
-                value = list(value)
-            meaningful[name] = value
+        meaningful = {  # in sorted order already, as are each agency's keys: no sort_keys pass
+            name: _plain(name, value) for name in _FIELDS_SORTED if (value := getattr(self, name))
+        }
         return hashlib.sha256(_CANONICAL_JSON.encode(meaningful).encode()).hexdigest()
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A Document field's value as JSON holds it (the stored snapshot, the content hash)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if name == "agencies":
+        return [{"name": a.name, "slug": a.slug} for a in value]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
