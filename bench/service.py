@@ -28,6 +28,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import TEAM_TARGETS, targets_toml  # noqa: E402
 from tests.fakes import offline  # noqa: E402
 
 
@@ -47,14 +48,6 @@ def start_fake(tmp: Path, documents: int) -> tuple[subprocess.Popen[bytes], int]
     raise RuntimeError("fake upstream did not start")
 
 
-# The targets a team typically has: nothing is sent to the first two (the memory figure is taken before any
-# alert), but their Apprise plugins are loaded and checked at start like any configured target's.
-TEAM_TARGETS = {
-    "slack": "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
-    "mail": "mailtos://alerts:secret@smtp.example.com/?to=team@example.com",
-}
-
-
 def write_config(tmp: Path, port: int, name: str, scheme: str = "webhook", team: bool = False) -> Path:
     targets = {**(TEAM_TARGETS if team else {}), "hook": f"{scheme}://127.0.0.1:{port}/hook/x"}
     config = tmp / f"{name}.toml"
@@ -63,7 +56,7 @@ def write_config(tmp: Path, port: int, name: str, scheme: str = "webhook", team:
             f'data_dir = "{tmp / name}"\nallow_private_targets = true\n'
             f'[federal_register]\nbase_url = "http://127.0.0.1:{port}/api/v1/"\ninterval = "1s"\n'
             "requests_per_second = 1000\n[web]\nport = 0\n"
-            + "".join(f'[targets.{n}]\nurl = "{url}"\n' for n, url in targets.items())
+            + targets_toml(targets)
             + '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence"\'\n'
             + f"notify = {list(targets)!r}\n".replace("'", '"')
         )

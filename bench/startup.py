@@ -23,17 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_config  # noqa: E402
+from bench import TEAM_TARGETS, bench_config, targets_toml  # noqa: E402
 from bench.console import fill  # noqa: E402
 
-TARGETS = """
-[targets.slack]
-url = "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
-[targets.mail]
-url = "mailtos://alerts:secret@smtp.example.com/?to=team@example.com"
-[targets.hook]
-url = "webhook://hooks.example.com/alerts"
-"""
+TARGETS = targets_toml({**TEAM_TARGETS, "hook": "webhook://hooks.example.com/alerts"})
 
 
 def timed(command: list[str], runs: int) -> tuple[float, float]:
