@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -163,15 +162,15 @@ def load_settings(path: Path | str | None = None) -> Settings:
 
 def load_web_settings(path: Path | str | None) -> WebSettings | None:
     """Just the [web] table of a config file that may be invalid elsewhere; None when even that fails."""
-    path = path or os.environ.get(CONFIG_ENV)
+    file = config_path(path)
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        data = read_config(file) if file is not None else {}
         web = dict(data.get("web", {}))
         for key in ("host", "port"):
             if value := os.environ.get(f"MONITOR_WEB__{key.upper()}"):
                 web[key] = value
         return WebSettings(**web)
-    except (OSError, ValueError, TypeError):
+    except (ConfigError, ValueError, TypeError):
         return None
 
 
