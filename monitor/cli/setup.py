@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from monitor.settings import ConfigError, Settings, load_settings
 
@@ -17,11 +18,11 @@ def check_config(settings: Settings, as_json: bool) -> int:
 
 
 def healthcheck(config: str | None) -> int:
-    """For the image's HEALTHCHECK: no curl in the image. It asks the running service, so a config file edited
-    into an invalid state (which the running service rejects on reload) does not make a healthy service look
-    sick: only the [web] address is read from it then."""
-    import urllib.request
-
+    """For the image's HEALTHCHECK (no curl in the image): healthy when the running service is alive (/healthz)
+    and ready (/readyz), the verdict the console's overview opens with; not ready prints the problems /readyz
+    names. It asks the running service, so a config file edited into an invalid state (which the running
+    service rejects on reload) does not make a healthy service look sick: only the [web] address is read from
+    it then."""
     from monitor.settings import WebSettings, load_web_settings
 
     try:
@@ -31,15 +32,40 @@ def healthcheck(config: str | None) -> int:
     host = web.host
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
         host = "127.0.0.1"
-    url = f"http://{host}:{web.port}/healthz"
+    base = f"http://{host}:{web.port}"
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            healthy = response.status == 200
+        alive, _ = _ask(f"{base}/healthz")
+        ready, answer = _ask(f"{base}/readyz")
     except OSError as exc:
         print(f"fr-monitor: unhealthy: {exc}", file=sys.stderr)
         return 1
-    print("healthy" if healthy else "unhealthy")
-    return 0 if healthy else 1
+    if not alive:
+        print(f"fr-monitor: unhealthy: {base}/healthz: the event loop is stalled", file=sys.stderr)
+        return 1
+    if not ready:
+        problems = answer.get("problems") or ["not ready"]
+        print(f"fr-monitor: unhealthy: not ready ({base}/readyz): " + "; ".join(map(str, problems)), file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
+def _ask(url: str) -> tuple[bool, dict[str, Any]]:
+    """Whether the endpoint answered 200, and its JSON body."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// endpoint
+            return response.status == 200, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:  # 503: the body says why
+        with exc:
+            try:
+                body = json.loads(exc.read() or b"{}")
+            except ValueError:
+                body = {}
+        return False, body if isinstance(body, dict) else {}
 
 
 async def test_notify(settings: Settings, target: str) -> int:

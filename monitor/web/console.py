@@ -23,6 +23,7 @@ from aiohttp import web
 from monitor.core.clock import EASTERN, eastern_timestamp, eastern_today, format_eastern_time
 from monitor.models import EVENTS
 from monitor.store.history import AlertFilter, History
+from monitor.web.health import readiness
 
 if TYPE_CHECKING:
     from monitor.web.view import ServiceView
@@ -126,7 +127,7 @@ class Console:
             targets=targets,
             watchlists=summary["watchlists"],
             latest=history.alerts(AlertFilter(), 1, 10).alerts,
-            loops=service.failing_loops(),
+            health=readiness(service),
         )
 
     async def alerts(self, request: web.Request) -> web.Response:
