@@ -168,3 +168,36 @@ def test_many_changes_are_summarised() -> None:
     many = tuple(FieldChange(f"field{i}", "a", "b") for i in range(40))
     alert = dataclasses.replace(alert, changes=many)
     assert "and 28 more changed fields" in render_alert(alert, "text").body
+
+
+def hostile_entry(number: str, title: str, html_url: str = ""):  # type: ignore[no-untyped-def]
+    """A page entry as a hostile page would make it: its number is whatever its link says."""
+    alert = sample_alert("published")
+    document = Document(source="page:bis", number=number, title=title, type="Page entry", html_url=html_url)
+    return dataclasses.replace(alert, document=document)
+
+
+DIGEST_ATTACKS = [
+    hostile_entry("https://evil.example/login", "Read the <http://evil.example|official rule>"),
+    hostile_entry("<!channel>", "<!here> @everyone see www.evil.example"),
+    hostile_entry("<@U024BE7LH>", "ping <#C024BE7LH>"),
+    hostile("visit https://evil.example/login <!channel>"),
+]
+
+
+@pytest.mark.parametrize("channel", ["slack", "text"])
+def test_digest_defuses_numbers_and_titles(channel: str) -> None:
+    message = render_digest(DIGEST_ATTACKS, channel, "daily")  # type: ignore[arg-type]
+    assert_slack_safe(message.body)
+    assert "<" not in OUR_LINKS.sub("", slack_as_apprise_sends_it(message.body))
+    assert "evil" in message.body  # defused, not dropped
+
+
+def test_email_digest_links_only_what_it_vouches_for() -> None:
+    message = render_digest(DIGEST_ATTACKS, "email", "daily")
+    tags = re.findall(r"<\s*/?\s*([a-z0-9]+)", message.body, re.IGNORECASE)
+    assert set(tags) <= {"h2", "h3", "ul", "li", "a"}
+    hrefs = re.findall(r'href="([^"]*)"', message.body)
+    assert hrefs and all(OUR_LINKS.fullmatch(html.unescape(h)) for h in hrefs), hrefs
+    text = re.sub(r"<[^>]*>", "", message.body)  # what a reader sees; a client must find no address to link
+    assert not BARE_URL.search(html.unescape(text)), text

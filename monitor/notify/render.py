@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from monitor.core.identity import is_fr_number
 from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind
@@ -134,12 +135,18 @@ def _kind(document: Document) -> str:
     return document.type
 
 
+def shown_number(document: Document) -> str:
+    """The number as a reader sees it (untrusted): none for a page's region, nor for a page entry, whose number is
+    its URL (an off-site link, for all this module knows: the entry's link is `document_link`'s to give)."""
+    number = document.number
+    return "" if number == PAGE_REGION_NUMBER or urlsplit(number).scheme or "://" in number else number
+
+
 def _lines(alert: Alert) -> list[tuple[str, str]]:
     """The alert as (label, untrusted value) pairs, in reading order; each channel escapes its own way."""
     doc = alert.document
     lines: list[tuple[str, str]] = []
-    shown_number = "" if doc.number == PAGE_REGION_NUMBER or doc.number.startswith("http") else doc.number
-    kind = " · ".join(p for p in (_kind(doc), "; ".join(doc.agency_names), shown_number) if p)
+    kind = " · ".join(p for p in (_kind(doc), "; ".join(doc.agency_names), shown_number(doc)) if p)
     lines.append(("", kind))
     if doc.citation:
         lines.append(("Citation", doc.citation))
@@ -266,6 +273,22 @@ def _grouped(alerts: Sequence[Alert]) -> dict[tuple[str, EventKind], list[Alert]
     return dict(sorted(groups.items()))
 
 
+def _digest_text_item(document: Document) -> str:
+    """One line of a text or Slack digest: every upstream string defused as in a single alert, and the one link
+    this module vouches for."""
+    parts = (defuse(shown_number(document)), cut(defuse(document.title), 300), document_link(document))
+    return " ".join(p for p in parts if p)
+
+
+def _digest_email_item(document: Document) -> str:
+    """One item of an e-mail digest: upstream strings escaped and defused (no client turns them into links); the
+    only link is the one `document_link` vouches for."""
+    esc = html.escape
+    number, link = esc(defuse(shown_number(document))), document_link(document)
+    label = f'<a href="{esc(link)}">{number or "link"}</a>' if link else number
+    return " ".join(p for p in (label, esc(defuse(document.title))) if p)
+
+
 def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Message:
     """One message for a period's alerts, grouped by watchlist and event."""
     title = f"fr-monitor {period} digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
@@ -283,20 +306,14 @@ def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Mes
         parts = [f"<h2>{esc(title)}</h2>"]
         for (watchlist, event), items in groups.items():
             parts.append(f"<h3>{esc(watchlist)} · {esc(EVENT_HEADINGS.get(event, event))} ({len(items)})</h3><ul>")
-            parts += [
-                f'<li><a href="{esc(document_link(a.document))}">{esc(a.document.number)}</a> '
-                f"{esc(a.document.title)}</li>"
-                for a in items
-            ]
+            parts += [f"<li>{_digest_email_item(a.document)}</li>" for a in items]
             parts.append("</ul>")
         return Message(title, "\n".join(parts), "html")
     limit = SLACK_MESSAGE_LIMIT if channel == "slack" else TEXT_MESSAGE_LIMIT
     lines = []
     for (watchlist, event), items in groups.items():
         lines.append(f"{watchlist} · {EVENT_HEADINGS.get(event, event)} ({len(items)})")
-        lines += [
-            f"  {a.document.number} {cut(defuse(a.document.title), 300)} {document_link(a.document)}" for a in items
-        ]
+        lines += [f"  {_digest_text_item(a.document)}" for a in items]
     body = "\n".join(lines)
     if len(body) > limit:
         body = body[: limit - len(TRUNCATED)] + TRUNCATED
