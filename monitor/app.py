@@ -112,7 +112,13 @@ class App:
 
             sources.append(
                 RegulationsGovSource(
-                    rg.base_url, rg.resolve_api_key(), rg.agency, rg.lookback_days, rg.interval, self.http
+                    rg.base_url,
+                    rg.resolve_api_key(),
+                    rg.agency,
+                    rg.lookback_days,
+                    rg.max_catch_up_days,
+                    rg.interval,
+                    self.http,
                 )
             )
         if settings.ecfr.enabled:

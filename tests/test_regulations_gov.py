@@ -103,3 +103,67 @@ def test_missing_key_is_a_config_error(tmp_path, monkeypatch: pytest.MonkeyPatch
     config.write_text("[regulations_gov]\nenabled = true\n")
     with pytest.raises(ConfigError, match="regulations_gov: set the API key"):
         load_settings(config)
+
+
+async def test_catches_up_after_downtime_like_the_federal_register(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Down for ten days (more than lookback_days): the first poll after asks for every change since the day before
+    its last success, so a comment period opened meanwhile still alerts; the reach stops at max_catch_up_days."""
+    from datetime import UTC, datetime
+
+    from monitor.core.clock import EASTERN
+
+    state: dict[str, Any] = {"items": [], "since": []}
+
+    async def documents(request: web.Request) -> web.Response:
+        since = request.query["filter[lastModifiedDate][ge]"]  # US Eastern, as the real API reads it
+        state["since"].append(since)
+
+        def modified(item: dict[str, Any]) -> str:
+            when = datetime.fromisoformat(item["attributes"]["lastModifiedDate"].replace("Z", "+00:00"))
+            return when.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M:%S")
+
+        items = [i for i in state["items"] if modified(i) >= since]
+        return web.json_response({"data": items, "meta": {"hasNextPage": False}})
+
+    app = web.Application()
+    app.router.add_get("/v4/documents", documents)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    receiver = await Receiver().start()
+    monkeypatch.setenv("REGULATIONS_GOV_API_KEY", KEY)
+    now = [datetime(2025, 1, 10, 17, 0, tzinfo=UTC).timestamp()]
+    try:
+        config = tmp_path / "monitor.toml"
+        config.write_text(
+            offline(
+                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+                "[federal_register]\nenabled = false\n"
+                f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
+                "lookback_days = 3\nmax_catch_up_days = 30\n"
+                f'[targets.hook]\nurl = "{receiver.url()}"\n'
+                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+            )
+        )
+
+        async def poll_at(day: float) -> None:
+            now[0] = datetime(2025, 1, 10, 17, 0, tzinfo=UTC).timestamp() + day * 86400
+            service = App(load_settings(config), clock=lambda: now[0])
+            try:
+                await service.run_once()
+            finally:
+                await service.close()
+
+        await poll_at(0)  # baseline (empty), Jan 10 12:00 ET
+        opened = bis_document(openForComment=True, commentEndDate="2025-03-18T03:59:59Z")
+        opened["attributes"]["lastModifiedDate"] = "2025-01-11T15:00:00Z"  # a day into the downtime
+        state["items"] = [opened]
+        await poll_at(10)  # Jan 20: lookback_days alone would ask from Jan 17 on
+        assert state["since"][-1] == "2025-01-09 12:00:00"  # the day before the last success
+        assert [r["title"].split(":")[0] for r in receiver.received] == ["[ai] Published"]
+        await poll_at(100)  # down for 90 days: the reach stops at max_catch_up_days
+        assert state["since"][-1] == "2025-03-21 13:00:00"  # 30 days back (EDT by then)
+        await poll_at(101)  # up again: the usual window
+        assert state["since"][-1] == "2025-04-18 13:00:00"  # lookback_days: 3 days back
+    finally:
+        await receiver.close()
+        await server.close()

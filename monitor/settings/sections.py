@@ -137,6 +137,9 @@ class RegulationsGovSettings(Section):
     api_key_file: Path | None = None
     agency: str = "BIS"
     lookback_days: int = Field(3, ge=1, le=30)
+    max_catch_up_days: int = Field(
+        30, ge=1, le=365, description="after downtime, how far back a poll may reach for changes it missed"
+    )
     interval: Interval = 3600.0
 
     def resolve_api_key(self) -> str:

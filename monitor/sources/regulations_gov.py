@@ -1,7 +1,8 @@
 """Regulations.gov (optional; needs an api.data.gov key): an agency's documents and their comment periods.
 
 Each poll asks for the agency's documents modified since a few days back (`filter[lastModifiedDate][ge]`, a
-US Eastern time although the answers are UTC), newest changes last, 250 a page. Every document is an item keyed
+US Eastern time although the answers are UTC), newest changes last, 250 a page. After a downtime it reaches back
+to a day before its last success, as the Federal Register does, but never more than `max_catch_up_days`. Every document is an item keyed
 by its id; the comment period lives in its fields (`comments_close_on` from `commentEndDate`, and a note saying
 whether it is open or withdrawn), so a period that opens is a new item and one that changes, closes or is
 withdrawn is an `updated` alert with the before/after of those fields. The key travels in the X-Api-Key header
@@ -11,6 +12,7 @@ and never in a URL, a log line or an error.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -19,6 +21,8 @@ from monitor.core.clock import EASTERN
 from monitor.models import Agency, Document
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
+
+log = logging.getLogger("monitor.regulations_gov")
 
 NAME = "regulations_gov"
 PAGE_SIZE = 250
@@ -78,20 +82,46 @@ class RegulationsGovSource:
     name = NAME
 
     def __init__(
-        self, base_url: str, api_key: str, agency: str, lookback_days: int, interval: float, http: HttpClient
+        self,
+        base_url: str,
+        api_key: str,
+        agency: str,
+        lookback_days: int,
+        max_catch_up_days: int,
+        interval: float,
+        http: HttpClient,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._api_key = api_key
         self.agency = agency
         self.lookback_days = lookback_days
+        self.max_catch_up_days = max_catch_up_days
         self.interval = interval
         self.http = http
 
     def next_interval(self, now: datetime) -> float:
         return self.interval
 
+    def modified_since(self, now: datetime, last_success: datetime | None) -> datetime:
+        """The earlier of (now - lookback) and (a day before the last success: changes indexed late are still
+        seen), never more than `max_catch_up_days` back."""
+        since = now - timedelta(days=self.lookback_days)
+        if last_success is not None:
+            since = min(since, last_success - timedelta(days=1))
+        earliest = now - timedelta(days=self.max_catch_up_days)
+        if since < earliest:
+            log.warning(
+                "after a downtime, changes from %s to %s are past max_catch_up_days (%d) and are not fetched",
+                since.astimezone(EASTERN).date(),
+                earliest.astimezone(EASTERN).date(),
+                self.max_catch_up_days,
+                extra={"source": NAME},
+            )
+            since = earliest
+        return since
+
     async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
-        since = (now.astimezone(EASTERN) - timedelta(days=self.lookback_days)).strftime("%Y-%m-%d %H:%M:%S")
+        since = self.modified_since(now, last_success).astimezone(EASTERN).strftime("%Y-%m-%d %H:%M:%S")
         documents: dict[str, Document] = {}
         for page in range(1, MAX_PAGES + 1):
             params = [
