@@ -2,11 +2,11 @@
 
 Each poll asks for the agency's documents modified since a few days back (`filter[lastModifiedDate][ge]`, a
 US Eastern time although the answers are UTC), newest changes last, 250 a page. After a downtime it reaches back
-to a day before its last success, as the Federal Register does, but never more than `max_catch_up_days`. Every document is an item keyed
-by its id; the comment period lives in its fields (`comments_close_on` from `commentEndDate`, and a note saying
-whether it is open or withdrawn), so a period that opens is a new item and one that changes, closes or is
-withdrawn is an `updated` alert with the before/after of those fields. The key travels in the X-Api-Key header
-and never in a URL, a log line or an error.
+to a day before its last success, as the Federal Register does, but never more than `max_catch_up_days`.
+Every document is an item keyed by its id; the comment period lives in its fields (`comments_close_on` from
+`commentEndDate`, and a note saying whether it is open or withdrawn), so a period that opens is a new item and
+one that changes, closes or is withdrawn is an `updated` alert with the before/after of those fields. The key
+travels in the X-Api-Key header and never in a URL, a log line or an error.
 """
 
 from __future__ import annotations
