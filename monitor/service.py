@@ -118,12 +118,26 @@ async def run_service(settings: Settings, once: bool, config_path: str | None = 
         print(f"fr-monitor: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        return await _run(settings, once, config_path)
+        return await _run(settings, once, config_path, lock)
     finally:
         lock.release()
 
 
-async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
+def _moved_lock(old: Settings, new: Settings) -> DataFolderLock | None:
+    """A reload that moves data_dir takes the new folder's lock before anything stops (the old folder's is let
+    go once the old configuration stopped); None when data_dir stays. ConfigError when another process holds
+    the new folder, or it cannot be locked: the reload is refused and the running configuration stays."""
+    if new.data_dir.resolve() == old.data_dir.resolve():
+        return None
+    try:
+        return DataFolderLock(new.data_dir).acquire()
+    except FolderInUse as exc:
+        raise ConfigError([f"data_dir: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError([f"data_dir: cannot lock {new.data_dir}: {exc.strerror or exc}"]) from None
+
+
+async def _run(settings: Settings, once: bool, config_path: str | None, lock: DataFolderLock) -> int:
     if once:
         app = App(settings)
         try:
@@ -165,6 +179,7 @@ async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
             f"; http://{settings.web.host}:{settings.web.port}/metrics" if settings.web.enabled else "",
         )
         service = asyncio.create_task(run_forever(app, stop))
+        moved: DataFolderLock | None = None
         while True:
             reload.clear()
             waiters = [asyncio.ensure_future(terminate.wait()), asyncio.ensure_future(reload.wait())]
@@ -176,10 +191,13 @@ async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
             try:
                 new_settings = load_settings(config_path)
                 check_targets(new_settings, str(config_path or "built-in defaults"))
+                moved = _moved_lock(settings, new_settings)
             except ConfigError as exc:
                 for problem in exc.problems:
                     log.error("reload rejected, keeping the running configuration: %s", problem)
                 continue
+            if moved is not None:
+                log.info("data_dir moves from %s to %s: its lock is taken", settings.data_dir, new_settings.data_dir)
             settings = new_settings
             log.info("configuration reloaded")
             break
@@ -188,5 +206,7 @@ async def _run(settings: Settings, once: bool, config_path: str | None) -> int:
         if web_runner is not None:
             await web_runner.cleanup()
         await app.close()
+        if moved is not None:  # the old folder is let go only now that nothing runs on it
+            lock.take_over(moved)
         if terminate.is_set():
             return 0

@@ -133,16 +133,22 @@ class SendReport:
     sent: int  # deliveries accepted now
     pending: int  # deliveries left for a retry
     dead: int  # deliveries refused
+    sender: str = ""  # the running service that sends them instead (its pid), when one holds the data folder
 
     def line(self) -> str:
-        return (
-            f"sent: {self.queued} new alert(s) queued ({self.already} already alerted before, not repeated); "
-            f"deliveries: {self.sent} accepted, {self.pending} to retry, {self.dead} refused"
-        )
+        queued = f"sent: {self.queued} new alert(s) queued ({self.already} already alerted before, not repeated); "
+        if self.sender:
+            return queued + f"deliveries: left to the running service (pid {self.sender}), which sends them"
+        return queued + f"deliveries: {self.sent} accepted, {self.pending} to retry, {self.dead} refused"
 
 
-async def send_hits(app: Workbench, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]]) -> SendReport:
-    """Alert the hits, each at most once ever: the keys are the live service's, so it never repeats them."""
+async def send_hits(
+    app: Workbench, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]], sender: str = ""
+) -> SendReport:
+    """Alert the hits, each at most once ever: the keys are the live service's, so it never repeats them.
+
+    What is due is sent now only when no `sender` (a running service that holds the data folder's lock) does
+    it: two processes draining one outbox would send the same delivery twice."""
     alerts = [
         Alert(
             key=alert_key("published", hit.document, hit.match.watchlist),
@@ -156,6 +162,8 @@ async def send_hits(app: Workbench, hits: list[BackfillHit], notify: dict[str, t
     ]
     before = app.store.count_deliveries()
     queued = app.store.save_alerts(queue(alerts, app.routing, app.clock()), app.clock())
+    if sender:
+        return SendReport(queued=queued, already=len(alerts) - queued, sent=0, pending=0, dead=0, sender=sender)
     await app.send_due()
     after = app.store.count_deliveries()
     return SendReport(

@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor.core.clock import eastern_today
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist, WatchlistError
 from monitor.settings import Settings
 from monitor.tuning import Progress
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.tuning import BackfillHit, SendReport
 
 EXIT_CONFIG = 2
 
@@ -36,7 +41,7 @@ def _show_progress(progress: Progress) -> None:
 async def backfill(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.app import App
     from monitor.sources.http import SourceError
-    from monitor.tuning import backfill, format_hits, send_hits
+    from monitor.tuning import backfill, format_hits
 
     until = args.until or eastern_today(datetime.now(UTC))
     if until < args.since:
@@ -58,8 +63,7 @@ async def backfill(settings: Settings, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
         print(format_hits(hits, args.json))
         if args.send:
-            notify = {w.name: w.notify for w in matcher.watchlists}
-            report = await send_hits(app, hits, notify)
+            report = await _send(app, hits, {w.name: w.notify for w in matcher.watchlists})
             print(report.line(), file=sys.stderr if args.json else sys.stdout)
     except SourceError as exc:
         print(f"fr-monitor: backfill failed: {exc}", file=sys.stderr)
@@ -67,6 +71,22 @@ async def backfill(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.close()
     return 0
+
+
+async def _send(app: App, hits: list[BackfillHit], notify: dict[str, tuple[str, ...]]) -> SendReport:
+    """Queue the hits; send what is due only while holding the data folder's lock (one sender per folder). A
+    running service holds it: then it sends them, as it sends what `retry` queues."""
+    from monitor.store.lock import DataFolderLock, FolderInUse
+    from monitor.tuning import send_hits
+
+    try:
+        lock = DataFolderLock(app.settings.data_dir).acquire()
+    except FolderInUse as exc:
+        return await send_hits(app, hits, notify, sender=exc.pid or "unknown")
+    try:
+        return await send_hits(app, hits, notify)
+    finally:
+        lock.release()
 
 
 async def explain(settings: Settings, args: argparse.Namespace) -> int:

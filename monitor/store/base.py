@@ -3,8 +3,9 @@ depends on, migrated to the current schema."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,39 @@ from monitor.store.schema import migrations
 DB_FILENAME = "fr-monitor.db"
 
 
+class WriteFirstDatabase(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE).
+
+    Our transactions read, then write (is this target failing already? which deliveries are dead?). Begun
+    deferred, such a transaction reads from a snapshot, and when another process (a service beside `retry` or
+    `backfill --send`) has written since, its first write fails at once with SQLITE_BUSY: the busy timeout
+    cannot help, because waiting would not make the snapshot current. Begun IMMEDIATE it waits its turn (up to
+    the connection's timeout) before reading anything, so it reads what it then overwrites.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: a savepoint inside the transaction that holds the lock already
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.OperationalError):  # an error may have ended it already
+                self.conn.execute("ROLLBACK")
+            raise
+
+
 class StoreBase:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        self.db = Database(conn)
+        self.db = WriteFirstDatabase(conn)
         self.db.execute("PRAGMA journal_mode = WAL")
         # NORMAL (in WAL mode): a commit survives the process being killed at any moment, and the file is never
         # corrupted; only a power loss or kernel crash can take back the last commits. The outbox promise holds

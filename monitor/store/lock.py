@@ -1,7 +1,11 @@
-"""One service per data folder: two services (or a service and `run --once`) sharing one database would poll
-twice, send twice and argue over the outbox. The service holds an exclusive lock on `fr-monitor.lock` in its
-data folder for as long as it runs; the operating system drops it when the process ends, however it ends, so a
-crash never leaves a stale lock behind. Read commands (alerts, deliveries, retry, status) do not take it.
+"""One sender per data folder: two services (or a service and `run --once`, or a service and
+`backfill --send`) sharing one database would poll twice, send the same delivery twice and argue over the
+outbox. Whatever sends from the outbox holds an exclusive lock on `fr-monitor.lock` in its data folder while it
+does: the service for as long as it runs (a reload that moves data_dir moves the lock, see monitor.service),
+`backfill --send` only while it sends, and only when no service holds the folder (else it leaves the sending
+to the service). The operating system drops the lock when the process ends, however it ends, so a crash never
+leaves a stale lock behind. Commands that send nothing from the outbox (alerts, deliveries, retry, status, and
+test-notify, whose sample is no delivery) do not take it.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ LOCK_FILENAME = "fr-monitor.lock"
 
 
 class FolderInUse(Exception):
-    """Another fr-monitor service runs on this data folder."""
+    """Another fr-monitor process sends from this data folder (a service, or `backfill --send` while it sends)."""
 
     def __init__(self, folder: Path, pid: str) -> None:
         holder = f" (pid {pid})" if pid else ""
         super().__init__(
-            f"another fr-monitor service{holder} is running on the data folder {folder}; stop it first, or give "
-            "this one a data_dir of its own"
+            f"another fr-monitor service{holder} is running on the data folder {folder} (or a backfill --send is "
+            "sending from it); stop it first, or give this one a data_dir of its own"
         )
         self.folder = folder
+        self.pid = pid
 
 
 class DataFolderLock:
@@ -49,6 +54,13 @@ class DataFolderLock:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the lock
             self._fd = None
+
+    def take_over(self, other: DataFolderLock) -> None:
+        """Hold `other`'s folder (already acquired) instead of this one, which is let go: a reload that moved
+        data_dir, once the service on the old folder has stopped."""
+        self.release()
+        self.folder, self.path, self._fd = other.folder, other.path, other._fd
+        other._fd = None
 
 
 def service_running(folder: Path) -> bool:
