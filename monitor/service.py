@@ -17,11 +17,14 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+from monitor import config_file
 from monitor.app import App
 from monitor.notify.targets import check_targets
 from monitor.runner import Source
 from monitor.settings import ConfigError, Settings, load_settings
+from monitor.store.base import DB_FILENAME
 from monitor.store.lock import DataFolderLock, FolderInUse
 from monitor.web import start_web
 
@@ -72,8 +75,9 @@ async def poll_forever(app: App, source: Source, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=max(0.0, due + jitter - time.monotonic()))
 
 
-async def run_forever(app: App, stop: asyncio.Event) -> None:
-    """Every loop of the service, until `stop`: then no new polls, and deliveries in flight get a grace period."""
+async def run_forever(app: App, stop: asyncio.Event, reloading: Callable[[], bool] = lambda: False) -> None:
+    """Every loop of the service, until `stop`: then no new polls, and deliveries in flight get a grace period.
+    `reloading` says whether the service starts again at once with a new configuration (the log says so)."""
     tasks = [asyncio.create_task(poll_forever(app, s, stop), name=s.name) for s in app.sources]
     jobs: list[tuple[float, str, Callable[[], object]]] = [
         (REMINDER_CHECK_SECONDS, "reminders", app.remind),
@@ -83,7 +87,10 @@ async def run_forever(app: App, stop: asyncio.Event) -> None:
     tasks += [asyncio.create_task(every(app, s, n, job, stop), name=n) for s, n, job in jobs]
     dispatcher = asyncio.create_task(dispatch_forever(app, stop), name="dispatcher")
     await stop.wait()
-    log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
+    if reloading():
+        log.info("reloading: polls pause; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
+    else:
+        log.info("stopping: no new polls; waiting up to %.0fs for deliveries in flight", STOP_GRACE_SECONDS)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -109,6 +116,29 @@ async def dispatch_forever(app: App, stop: asyncio.Event) -> None:
             app._loop_ok("dispatcher")
 
 
+def tell_where_the_history_is(data_dir: Path, config: Path | None) -> None:
+    """A service about to start a new, empty history (its first polls a silent baseline) while one exists in
+    the other place a data folder is commonly left says so loudly, naming it: moving from the quick start to a
+    config file (or back) must not silently lose the history and its baseline. The places: ./data where the
+    service starts (the default) and ./data beside the config file (what `data_dir = "./data"` in it means)."""
+    here = data_dir.resolve()
+    if (here / DB_FILENAME).exists():
+        return
+    places = [config_file.DEFAULT_DATA_DIR.resolve()]
+    if config is not None:
+        places.append((config.resolve().parent / config_file.DEFAULT_DATA_DIR).resolve())
+    for place in dict.fromkeys(places):
+        if place != here and (place / DB_FILENAME).exists():
+            log.warning(
+                "starting a new, empty history in %s (its first polls are a silent baseline), but an earlier "
+                'history is in %s: to go on with it, stop and set data_dir = "%s" (or MONITOR_DATA_DIR=%s)',
+                here,
+                place,
+                place,
+                place,
+            )
+
+
 async def run_service(settings: Settings, once: bool, config_path: str | None = None) -> int:
     """Run until SIGTERM/SIGINT. SIGHUP reloads the configuration: a valid one replaces the running one; an
     invalid one is logged, problem by problem, and the old one keeps running."""
@@ -117,6 +147,7 @@ async def run_service(settings: Settings, once: bool, config_path: str | None = 
     except FolderInUse as exc:
         print(f"fr-monitor: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    tell_where_the_history_is(settings.data_dir, config_file.config_path(config_path))
     try:
         return await _run(settings, once, config_path, lock)
     finally:
@@ -172,13 +203,16 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
             )
             return 1
         log.info(
-            "fr-monitor running: sources %s; %d watchlists; targets %s%s",
+            "fr-monitor running: sources %s; %d watchlists; targets %s; %s; data in %s",
             ", ".join(s.name for s in app.sources) or "(none)",
             len(settings.watchlists),
             ", ".join(settings.targets) or "(none)",
-            f"; http://{settings.web.host}:{settings.web.port}/metrics" if settings.web.enabled else "",
+            f"console http://{settings.web.host}:{settings.web.port}/ (and /healthz, /readyz, /metrics)"
+            if settings.web.enabled
+            else "no console ([web] enabled = false)",
+            settings.data_dir.resolve(),
         )
-        service = asyncio.create_task(run_forever(app, stop))
+        service = asyncio.create_task(run_forever(app, stop, reloading=lambda: not terminate.is_set()))
         moved: DataFolderLock | None = None
         while True:
             reload.clear()
@@ -198,8 +232,10 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
                 continue
             if moved is not None:
                 log.info("data_dir moves from %s to %s: its lock is taken", settings.data_dir, new_settings.data_dir)
+                tell_where_the_history_is(new_settings.data_dir, config_file.config_path(config_path))
             settings = new_settings
-            log.info("configuration reloaded")
+            source = config_file.config_path(config_path) or "built-in defaults"
+            log.info("reloading: configuration reloaded from %s; the service restarts with it", source)
             break
         stop.set()
         await service
