@@ -52,6 +52,7 @@ class App:
         self.heartbeat = time.monotonic()
         self.loops: dict[str, LoopHealth] = {}
         self.next_poll: dict[str, float] = {}  # source name -> Unix time of its next poll, for the console
+        self.next_reason: dict[str, str] = {}  # source name -> why then (filing hours, quiet, back-off...)
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
@@ -268,6 +269,11 @@ class App:
         self.remind()
         await self.dispatcher.dispatch_due()
         return outcomes
+
+    def planned(self, source: str, when: float, reason: str) -> None:
+        """The next check of `source`, and why: for the console, status and check-config."""
+        self.next_poll[source] = when
+        self.next_reason[source] = reason
 
     def beat(self) -> None:
         self.heartbeat = time.monotonic()

@@ -24,6 +24,7 @@ from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
+from monitor.core.schedule import Check
 from monitor.models import Change, Document, ItemKind
 from monitor.sources.full_text import FullText, FullTextFetcher
 from monitor.sources.http import SourceError
@@ -51,6 +52,13 @@ class Source(Protocol):
     def next_interval(self, now: datetime) -> float:
         """Seconds until this source should be polled again."""
         ...
+
+
+@runtime_checkable
+class Scheduled(Protocol):
+    """A source that plans its own checks and says why (filing hours, quiet, issue window)."""
+
+    def next_check(self, now: datetime) -> Check: ...
 
 
 @runtime_checkable

@@ -14,15 +14,15 @@ import logging
 import random
 import signal
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor import config_file
 from monitor.app import App
+from monitor.core.schedule import Check, next_retry
 from monitor.notify.targets import check_targets
-from monitor.runner import Source
+from monitor.runner import Scheduled, Source
 from monitor.settings import ConfigError, Settings, load_settings
 from monitor.store.base import DB_FILENAME
 from monitor.store.lock import DataFolderLock, FolderInUse
@@ -53,26 +53,42 @@ async def every(app: App, seconds: float, name: str, job: Callable[[], object], 
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def poll_forever(app: App, source: Source, stop: asyncio.Event) -> None:
+def next_check(source: Source, now: datetime, failures: int = 0, retry_after: float | None = None) -> Check:
+    """When `source` checks next and why: its own plan (a source that has one says why: filing hours, quiet,
+    issue window...), else its interval; after a failed poll, back-off (soon at first, growing, never later than
+    the plan)."""
+    planned = source.next_check(now) if isinstance(source, Scheduled) else Check(source.next_interval(now), "interval")
+    return next_retry(failures, planned, retry_after) if failures else planned
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def poll_forever(
+    app: App,
+    source: Source,
+    stop: asyncio.Event,
+    wait: Callable[[asyncio.Event, float], Awaitable[None]] = wait_or_stop,
+) -> None:
     # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
     # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
-    due = time.monotonic()
+    # A failed poll is tried again from when it failed, with back-off. Time is the app's (injectable) clock.
+    due = app.clock()
     failures = 0
     while not stop.is_set():
         outcome = await app.poll(source)
-        interval = source.next_interval(datetime.fromtimestamp(app.clock(), UTC))
+        now = app.clock()
         failures = 0 if outcome.ok else failures + 1
-        if failures > 1:  # back off after repeated failures: double each time, up to an hour
-            interval = min(interval * 2 ** (failures - 1), max(interval, 3600.0))
-        due += interval
-        if outcome.retry_after is not None:
-            due = max(due, time.monotonic() + outcome.retry_after)
-        if due < time.monotonic():  # a poll longer than the interval: skip ahead, never bunch up
-            due = time.monotonic()
-        jitter = random.uniform(0, min(5.0, interval * 0.05))  # noqa: S311 - jitter, not security
-        app.next_poll[source.name] = app.clock() + max(0.0, due + jitter - time.monotonic())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=max(0.0, due + jitter - time.monotonic()))
+        check = next_check(source, datetime.fromtimestamp(now, UTC), failures, outcome.retry_after)
+        due = due + check.delay if outcome.ok else now + check.delay
+        if due < now:  # a poll longer than the interval: skip ahead, never bunch up
+            due = now
+        jitter = random.uniform(0, min(5.0, check.delay * 0.05))  # noqa: S311 - jitter, not security
+        app.planned(source.name, due + jitter, check.reason)
+        # Never more than the planned delay, even if the wall clock jumped back meanwhile.
+        await wait(stop, min(max(0.0, due + jitter - app.clock()), check.delay + jitter))
 
 
 async def run_forever(app: App, stop: asyncio.Event, reloading: Callable[[], bool] = lambda: False) -> None:

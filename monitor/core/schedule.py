@@ -7,6 +7,7 @@ public inspection desk is polled at its quiet interval then, and at its busy int
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
@@ -85,3 +86,26 @@ def staleness_limit(now: datetime, interval: float, quiet: float | None = None) 
     intervals (the quiet one outside filing hours, for a source that has one), and at least ten minutes."""
     current = interval if quiet is None or in_filing_hours(now) else max(interval, quiet)
     return max(600.0, 3 * current)
+
+
+# A failed poll is tried again this soon, then doubling each time it fails again, never later than the source's
+# own interval: a source that failed once is not left waiting a whole interval (six hours for the eCFR).
+FIRST_RETRY = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """When a source checks next (seconds from now) and why, in words people read in status and the console."""
+
+    delay: float
+    reason: str
+
+
+def next_retry(failures: int, planned: Check, retry_after: float | None = None) -> Check:
+    """After the `failures`-th failed poll in a row: soon at first (FIRST_RETRY), doubling, never later than
+    the check that was planned anyway; a Retry-After from upstream is waited out whatever it says."""
+    delay = min(planned.delay, FIRST_RETRY * 2 ** (max(failures, 1) - 1))
+    reason = f"back-off after {failures} failed poll{'s' if failures > 1 else ''}"
+    if retry_after is not None and retry_after > delay:
+        return Check(retry_after, f"{reason}; upstream asked to wait (Retry-After)")
+    return Check(delay, reason)
