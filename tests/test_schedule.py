@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -73,10 +74,10 @@ async def test_a_failed_poll_is_retried_soon_then_later_never_past_the_interval(
         reasons = app.next_reason
     finally:
         await app.close()
-    gaps = [later - earlier for earlier, later in zip(source.polled_at, source.polled_at[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(source.polled_at)]
     # Soon at first, growing (doubling, a little jitter), capped at the interval; after a success, the interval.
     assert FIRST_RETRY <= gaps[0] <= FIRST_RETRY * 1.06
-    assert all(b > a for a, b in zip(gaps[:10], gaps[1:11], strict=True))
+    assert all(b > a for a, b in pairwise(gaps[:11]))
     assert all(g <= source.interval * 1.06 for g in gaps)
     assert gaps[10] >= source.interval and gaps[11] >= source.interval  # capped: 30 s * 2**10 > 6 h
     assert sum(gaps[:6]) < 3600  # six tries within the first hour after the failure
@@ -100,7 +101,8 @@ async def test_the_back_off_is_visible_and_a_retry_after_is_waited_out(fake_fr, 
         await run_polls(app, clock, source, polls=3)
     finally:
         await app.close()
-    assert planned[0][0] >= 600 and planned[0][1] == "back-off after 1 failed poll; upstream asked to wait (Retry-After)"
+    assert planned[0][0] >= 600
+    assert planned[0][1] == "back-off after 1 failed poll; upstream asked to wait (Retry-After)"
     assert planned[1][1].startswith("back-off after 2 failed polls")
 
 
