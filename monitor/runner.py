@@ -36,7 +36,9 @@ log = logging.getLogger("monitor.runner")
 # A public inspection document that left the list unconfirmed is given up on this long after its
 # scheduled publication date (it was most likely published outside the Federal Register window watched).
 GIVE_UP_AFTER = timedelta(days=7)
-MAX_CONFIRMATIONS_PER_POLL = 20
+# Departures asked about per poll (two requests: published? withdrawn?), the longest unasked first, so a
+# backlog of any size is walked through, a bounded slice each poll.
+MAX_DEPARTURES_PER_POLL = 50
 MAX_COMPLETION_WAITS = 3  # polls a new feed item waits for the documents API before it alerts as it is
 
 
@@ -67,7 +69,9 @@ class DepartureTracking(Protocol):
 
     tracks_departures: bool
 
-    async def confirm_withdrawn(self, number: str) -> Document | None: ...
+    async def fetch_published(self, numbers: Sequence[str]) -> set[str]: ...
+
+    async def fetch_withdrawn(self, numbers: Sequence[str]) -> list[Document]: ...
 
 
 @runtime_checkable
@@ -100,30 +104,40 @@ def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Departures:
+    withdrawn: list[Document]
+    resolved: dict[str, str]  # number -> published | withdrawn | gone
+    checked: list[str]  # asked about, still unresolved
+
+
 async def _departures(
     source: DepartureTracking, store: Store, documents: Sequence[Document], now: datetime
-) -> tuple[list[Document], dict[str, str]]:
-    """Documents that left the public inspection list: confirmed withdrawn, published, or given up on.
+) -> Departures:
+    """Documents that left the public inspection list: published, confirmed withdrawn, or given up on.
 
-    An empty list is never read as "everything left": it resolves nothing.
+    Published is what the Federal Register source stored, else what the documents API has (whatever that
+    source's filters). Each poll asks about at most MAX_DEPARTURES_PER_POLL, the longest unasked first; those
+    still unresolved go to the back of the queue. An empty list is never read as "everything left": it
+    resolves nothing.
     """
     if not documents:
-        return [], {}
-    departed = sorted(store.load_on_list() - {d.number for d in documents})
-    published = store.load_snapshot_hashes("federal_register", departed)
-    resolved = {n: "published" for n in published}
-    withdrawn: list[Document] = []
+        return Departures([], {}, [])
+    listed = {d.number for d in documents}
+    departed = [n for n in store.load_unresolved() if n not in listed]
+    resolved = {n: "published" for n in store.load_snapshot_hashes("federal_register", departed)}
+    batch = [n for n in departed if n not in resolved][:MAX_DEPARTURES_PER_POLL]
+    published = await source.fetch_published(batch)
+    resolved |= {n: "published" for n in published}
+    unpublished = [n for n in batch if n not in published]
+    withdrawn = await source.fetch_withdrawn(unpublished)
+    resolved |= {d.number: "withdrawn" for d in withdrawn}
     today = eastern_today(now)
-    for number in [n for n in departed if n not in published][:MAX_CONFIRMATIONS_PER_POLL]:
-        confirmed = await source.confirm_withdrawn(number)
-        if confirmed is not None:
-            withdrawn.append(confirmed)
-            resolved[number] = "withdrawn"
-            continue
-        stored = store.load_snapshot("public_inspection", number)
-        if stored and stored.publication_date and today - stored.publication_date > GIVE_UP_AFTER:
+    stored = store.load_snapshots("public_inspection", [n for n in unpublished if n not in resolved])
+    for number, document in stored.items():
+        if document.publication_date and today - document.publication_date > GIVE_UP_AFTER:
             resolved[number] = "gone"
-    return withdrawn, resolved
+    return Departures(withdrawn, resolved, [n for n in batch if n not in resolved])
 
 
 async def load_full_texts(
@@ -301,20 +315,20 @@ async def enrich(
     fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
     evaluated = await with_linked_text(source, store, evaluated, fetched)
     texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
-    withdrawn: list[Document] = []
-    resolved: dict[str, str] = {}
+    departures = Departures([], {}, [])
     if isinstance(source, DepartureTracking):
-        withdrawn, resolved = await _departures(source, store, documents, now)
+        departures = await _departures(source, store, documents, now)
     return Enriched(
         changes=stored,
         evaluated=evaluated,
         thin=frozenset(thin),
         full_texts=texts,
         fetched_texts=fetched | fetched_now,
-        withdrawn=withdrawn,
+        withdrawn=departures.withdrawn,
         on_list=on_list,
-        resolved=resolved,
+        resolved=departures.resolved,
         held=held,
+        checked=departures.checked,
     )
 
 

@@ -160,7 +160,8 @@ class FakeFederalRegister:
     pi_documents: list[dict[str, Any]] = field(default_factory=list)
     pi_archive: dict[str, dict[str, Any]] = field(default_factory=dict)
     pi_mode: str = "ok"  # ok | status:NNN | empty | half | malformed
-    pi_fetches: list[str] = field(default_factory=list)
+    pi_fetches: list[str] = field(default_factory=list)  # one entry a request: the number(s) asked for
+    number_fetches: list[str] = field(default_factory=list)  # documents/{numbers}.json, one entry a request
     # Full text: number -> raw text, and when each download happened (loop time).
     full_texts: dict[str, str] = field(default_factory=dict)
     full_text_fetches: list[tuple[str, float]] = field(default_factory=list)
@@ -187,6 +188,8 @@ class FakeFederalRegister:
         if self.mode == "html":
             return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
         ordered = sorted(self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True)
+        if agencies := request.query.getall("conditions[agencies][]", []):  # the server-side agency filter
+            ordered = [d for d in ordered if {a.get("slug") for a in d["agencies"]} & set(agencies)]
         if self.filter_dates:
             since = request.query.get("conditions[publication_date][gte]", "0000")
             until = request.query.get("conditions[publication_date][lte]", "9999")
@@ -210,12 +213,28 @@ class FakeFederalRegister:
             body["next_page_url"] = "https://www.federalregister.gov/api/v1/documents?" + urlencode(query)
         return web.json_response(body)
 
-    async def handle_one(self, request: web.Request) -> web.Response:
-        number = request.match_info["number"]
-        found = next((d for d in self.documents if d["document_number"] == number), None)
-        if found is None:
+    @staticmethod
+    def by_numbers(numbers: str, lookup: Any) -> web.Response:
+        """documents/{n}.json answers the document or 404; documents/{n1},{n2}.json answers a list, with the
+        numbers it does not have under errors.not_found (as the real API does)."""
+        wanted = numbers.split(",")
+        found = {n: doc for n in wanted if (doc := lookup(n)) is not None}
+        if len(wanted) > 1:
+            missing = [n for n in wanted if n not in found]
+            body: dict[str, Any] = {"count": len(found), "results": list(found.values())}
+            if missing:
+                body["errors"] = {"not_found": missing}
+            return web.json_response(body)
+        if not found:
             return web.json_response({"status": 404, "message": "Record Not Found"}, status=404)
-        return web.json_response(found)
+        return web.json_response(found[wanted[0]])
+
+    async def handle_one(self, request: web.Request) -> web.Response:
+        self.number_fetches.append(request.match_info["number"])
+        return self.by_numbers(
+            request.match_info["number"],
+            lambda number: next((d for d in self.documents if d["document_number"] == number), None),
+        )
 
     async def handle_pi_current(self, request: web.Request) -> web.Response:
         if self.pi_mode.startswith("status:"):
@@ -239,14 +258,14 @@ class FakeFederalRegister:
         )
 
     async def handle_pi_one(self, request: web.Request) -> web.Response:
-        number = request.match_info["number"]
-        self.pi_fetches.append(number)
-        found = self.pi_archive.get(number) or next(
-            (d for d in self.pi_documents if d["document_number"] == number), None
+        self.pi_fetches.append(request.match_info["number"])
+        return self.by_numbers(
+            request.match_info["number"],
+            lambda number: (
+                self.pi_archive.get(number)
+                or next((d for d in self.pi_documents if d["document_number"] == number), None)
+            ),
         )
-        if found is None:
-            return web.json_response({"status": 404, "message": "Record Not Found"}, status=404)
-        return web.json_response(found)
 
     async def handle_full_text(self, request: web.Request) -> web.Response:
         import asyncio

@@ -50,6 +50,7 @@ class Enriched:
     on_list: Sequence[str] | None = None  # the public inspection list now; None for other sources
     resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
     held: Mapping[str, int] = field(default_factory=dict)  # new items waiting to be completed -> polls waited
+    checked: Sequence[str] = ()  # departures asked about now and still unresolved: to the back of the queue
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class PollPlan:
     full_texts: Mapping[str, tuple[str, bool]]
     held: Mapping[str, int]  # new items still waiting to be completed -> polls waited
     released: tuple[str, ...]  # new items that went through: no longer waiting
+    checked: tuple[str, ...] = ()  # public inspection departures asked about now, still unresolved
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -113,4 +115,5 @@ def plan_poll(
         full_texts=dict(enriched.fetched_texts),
         held=dict(enriched.held),
         released=tuple(c.document.number for c in enriched.changes if c.kind == "new"),
+        checked=tuple(enriched.checked),
     )

@@ -7,12 +7,17 @@ Quirks handled here (see SOURCES.md section 2):
 - a document filed late on day D is listed on D and on D+1: items are keyed by document number, so it is one
   item, seen twice.
 - absence from current.json proves nothing (the list rolls over daily). A document that leaves the list was
-  either published or withdrawn; only a direct fetch whose editorial note says so confirms a withdrawal.
+  either published or withdrawn. Published: the documents API has it under the same number, whatever agency
+  or type ([federal_register] filters play no part). Withdrawn: a direct fetch whose editorial note says so.
+  Both are asked for many numbers in one request (`documents/{n1},{n2}.json`, and the same for
+  public-inspection-documents), which answers `{"count","results","errors":{"not_found":[...]}}`; one number
+  alone answers the document itself, or 404.
 - a list whose `count` disagrees with its results is treated as truncated: the poll fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -111,14 +116,39 @@ class PublicInspectionSource:
         except ParseError as exc:
             raise SourceError(f"{NAME}: unexpected answer from current.json: {exc}", "malformed") from None
 
-    async def confirm_withdrawn(self, number: str) -> Document | None:
-        """Fetch one document that left the list; return it only if its editorial note says it was withdrawn.
+    def _numbers_url(self, path: str, numbers: Sequence[str]) -> str:
+        return urljoin(self.base_url, f"{path}/{','.join(quote(n, safe='') for n in numbers)}.json")
 
-        Any failure means "not confirmed": the document is checked again on the next poll.
-        """
-        url = urljoin(self.base_url, f"public-inspection-documents/{quote(number)}.json")
+    async def fetch_published(self, numbers: Sequence[str]) -> set[str]:
+        """Which of these documents the Federal Register has published (one request, whatever the filters of
+        the federal_register source). Any failure means "not known yet": they are asked about again later."""
+        if not numbers:
+            return set()
+        url = self._numbers_url("documents", numbers)
         try:
-            document = parse_pi_document(await self.http.get_json(NAME, url))
+            data = await self.http.get_json(NAME, url, params=[("fields[]", "document_number")])
+        except SourceError:
+            return set()
+        asked = set(numbers)
+        return {number for raw in found(data) if (number := str(raw.get("document_number"))) in asked}
+
+    async def fetch_withdrawn(self, numbers: Sequence[str]) -> list[Document]:
+        """Those of these documents (left the list, not published) whose editorial note says they were
+        withdrawn, in one request. Any failure means "not confirmed": they are asked about again later."""
+        if not numbers:
+            return []
+        try:
+            data = await self.http.get_json(NAME, self._numbers_url("public-inspection-documents", numbers))
+            documents = [parse_pi_document(raw) for raw in found(data)]
         except (SourceError, ParseError):
-            return None
-        return document if says_withdrawn(document) else None
+            return []
+        return [d for d in documents if d.number in numbers and says_withdrawn(d)]
+
+
+def found(data: Any) -> list[dict[str, Any]]:
+    """The documents of a by-number answer: a list's `results`, or the one document asked for."""
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return [raw for raw in data["results"] if isinstance(raw, dict)]
+    if isinstance(data, dict) and "document_number" in data:
+        return [data]
+    return []

@@ -48,6 +48,10 @@ class Memory(Snapshots):  # filing times are read from the public inspection sna
                 "UPDATE pi_status SET on_list = 0, resolution = ?, updated_at = ? WHERE number = ?",
                 [resolution, now, number],
             )
+        for number in plan.checked:  # asked about, still unresolved: the others' turn comes first next time
+            self.db.execute(
+                "UPDATE pi_status SET updated_at = ? WHERE number = ? AND resolution IS NULL", [now, number]
+            )
 
     def _by_key(self, sql: str, values: Sequence[str]) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
@@ -74,7 +78,13 @@ class Memory(Snapshots):  # filing times are read from the public inspection sna
 
     def load_on_list(self) -> set[str]:
         """Public inspection documents last seen on the list and not yet resolved."""
-        return {r["number"] for r in self._rows("SELECT number FROM pi_status WHERE resolution IS NULL")}
+        return set(self.load_unresolved())
+
+    def load_unresolved(self) -> list[str]:
+        """Public inspection documents not yet resolved, the longest untouched first: a row's updated_at is
+        when the document was last seen on the list or, once it left, last asked about."""
+        rows = self._rows("SELECT number FROM pi_status WHERE resolution IS NULL ORDER BY updated_at, number")
+        return [r["number"] for r in rows]
 
     def load_deadline_candidates(self, today: str) -> list[tuple[Document, str]]:
         """(document, watchlist) for every matched document with a deadline after `today` (ISO date)."""
