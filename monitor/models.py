@@ -202,6 +202,7 @@ class Alert:
     changes: tuple[FieldChange, ...] = ()
     notify: tuple[str, ...] = field(default=())
     facts: tuple[Fact, ...] = ()
+    urgent: bool = False  # sent to every target at once, digest targets included (the watchlist's `urgent`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,6 +218,7 @@ class Alert:
             "changes": [dataclasses.asdict(c) for c in self.changes],
             "notify": list(self.notify),
             "facts": [dataclasses.asdict(f) for f in self.facts],
+            "urgent": self.urgent,
         }
 
     @classmethod
@@ -235,6 +237,7 @@ class Alert:
             changes=tuple(FieldChange(**c) for c in data.get("changes", ())),
             notify=tuple(data.get("notify", ())),
             facts=tuple(Fact(**f) for f in data.get("facts", ())),
+            urgent=bool(data.get("urgent", False)),
         )
 
 
@@ -253,3 +256,4 @@ class Delivery:
     next_attempt_at: float
     last_error: str = ""
     created_at: float = 0.0
+    sent_at: float | None = None  # pending with a sent_at: an urgent alert sent at once, waiting for its digest

@@ -132,13 +132,47 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(explain)
     explain.add_argument("document_number", metavar="DOCUMENT_NUMBER")
     explain.add_argument("--watchlist", metavar="NAME", help="only this watchlist")
+    _add_silence(commands)
     return parser
+
+
+def _add_silence(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    silence = commands.add_parser(
+        "silence",
+        help="stop alerts about a document, RIN, docket, query or watchlist for a while",
+        description="Silences are kept in the data folder and count from the next alert queued (no reload).",
+    )
+    _add_config(silence)
+    actions = silence.add_subparsers(dest="silence_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add a silence: every matcher given must match",
+        epilog="example: fr-monitor silence add --docket BIS-2025-0001 --for 30d --comment 'tracked by legal'",
+    )
+    _add_config(add)
+    add.add_argument("--watchlist", metavar="NAME", help="alerts of this watchlist")
+    add.add_argument("--document", metavar="NUMBER", help="alerts about this document number")
+    add.add_argument("--rin", metavar="RIN", help="alerts about documents with this RIN")
+    add.add_argument("--docket", metavar="ID", help="alerts about documents in this docket")
+    add.add_argument("--query", metavar="QUERY", help="alerts about documents this query (watchlist language) finds")
+    ends = add.add_mutually_exclusive_group()
+    ends.add_argument("--for", dest="for_", metavar="DURATION", help="how long: 30d, 12h, 90m, 2w")
+    ends.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="through the end of that day, US Eastern")
+    add.add_argument("--comment", metavar="TEXT", help="why (required)")
+    add.add_argument("--author", metavar="NAME", help="who (default: your login name)")
+    listing = actions.add_parser("list", help="silences, active first, with who, why, until and what they silenced")
+    _add_config(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    expire = actions.add_parser("expire", help="end a silence now")
+    _add_config(expire)
+    expire.add_argument("id", type=int, metavar="ID", help="the silence's id (`fr-monitor silence list`)")
+    expire.add_argument("--author", metavar="NAME", help="who (default: your login name)")
 
 
 # Commands that need only the data folder (see the top).
 HISTORY = frozenset({"alerts", "deliveries", "retry"})
 # Commands that send nothing: they never parse target URLs, so they never load Apprise.
-READ_ONLY = HISTORY | {"status"}
+READ_ONLY = HISTORY | {"status", "silence"}
 
 
 def _invalid(exc: ConfigError) -> int:
@@ -183,6 +217,21 @@ def _history(args: argparse.Namespace) -> int:
     return history.retry(folder, args.id, wall_clock())
 
 
+def _silence(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.cli import silence
+    from monitor.testhooks import wall_clock
+
+    if args.silence_command == "add":
+        matchers = {name: getattr(args, name) for name in ("watchlist", "document", "rin", "docket", "query")}
+        watchlists = {w.name for w in settings.watchlists}
+        return silence.add(
+            settings.data_dir, matchers, args.for_, args.until, args.comment, args.author, watchlists, wall_clock()
+        )
+    if args.silence_command == "list":
+        return silence.show(settings.data_dir, args.json, wall_clock())
+    return silence.expire(settings.data_dir, args.id, args.author, wall_clock())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "healthcheck":
@@ -203,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from monitor.cli.status import show_status
 
         return show_status(settings)
+    if args.command == "silence":
+        return _silence(settings, args)
     import asyncio  # only the commands below run an event loop
 
     if args.command == "test-notify":

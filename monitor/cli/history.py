@@ -77,6 +77,8 @@ def show_alerts(
                         "source": row.alert.document.source,
                         "document_number": row.alert.document.number,
                         "title": row.alert.document.title,
+                        "silenced": row.silence_id is not None,
+                        "silence_id": row.silence_id,
                         "deliveries": [
                             {
                                 "delivery_id": d.id,
@@ -106,7 +108,7 @@ def show_alerts(
                 r.alert.event,
                 r.alert.watchlist,
                 _document(r.alert),
-                r.alert.document.title,
+                (f"(silenced by silence {r.silence_id}) " if r.silence_id is not None else "") + r.alert.document.title,
             ]
             for r in rows
         ],
@@ -115,6 +117,8 @@ def show_alerts(
     print(body)
     print("\ndeliveries (retry one with `fr-monitor retry DELIVERY`):")
     for row in rows:
+        if row.silence_id is not None:
+            print(f"  alert {row.id}: silenced by silence {row.silence_id}, delivered to no target")
         for delivery in row.deliveries:
             print(f"  alert {row.id}: {clean(_delivery_text(delivery))[:160]}")
     return 0

@@ -148,6 +148,7 @@ class Evaluator:
             changes=changes,
             notify=watchlist.notify,
             facts=facts,
+            urgent=event != "deadline" and watchlist.is_urgent(document),
         )
 
     def _concerned(self, change: Change, memory: Memory, full_text: str | None) -> dict[str, Match]:

@@ -24,7 +24,8 @@ THIN_NOTE = "only what the feed shows: the Federal Register API could not give t
 @dataclass(frozen=True)
 class Queued:
     """An alert with its deliveries: each target that hears of it, and when it is first due (now, or the
-    target's next digest)."""
+    target's next digest; an urgent alert is due now everywhere: the dispatcher sends it to a digest target at
+    once and again, marked as sent already, in its next digest)."""
 
     alert: Alert
     deliveries: tuple[tuple[str, float], ...]
@@ -32,7 +33,13 @@ class Queued:
 
 def queue(alerts: Sequence[Alert], routing: Routing, now: float) -> tuple[Queued, ...]:
     return tuple(
-        Queued(alert, tuple((target, routing.first_attempt_at(target, now)) for target in routing.targets_for(alert)))
+        Queued(
+            alert,
+            tuple(
+                (target, now if alert.urgent else routing.first_attempt_at(target, now))
+                for target in routing.targets_for(alert)
+            ),
+        )
         for alert in alerts
     )
 

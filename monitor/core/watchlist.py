@@ -14,6 +14,11 @@ the document's full text when `full_text` says so:
     without_abstract  searched only for documents that come with no abstract (presidential documents above all:
                       the API summarises none of them, so their text is all there is to go on)
     always            searched for every document
+What makes its alerts urgent (`urgent`, any of them; deadline reminders never are):
+    significant       the API's significant flag
+    presidential      a presidential document
+    special_filing    a special public inspection filing
+    interim_final     an interim final rule (the document's action says so)
 """
 
 from __future__ import annotations
@@ -30,6 +35,23 @@ DEFAULT_FIELDS = ("title", "abstract", "action", "agencies")
 ALL_FIELDS = (*DEFAULT_FIELDS, "full_text")
 FullTextMode = Literal["never", "without_abstract", "always"]
 FULL_TEXT_MODES: tuple[FullTextMode, ...] = ("never", "without_abstract", "always")
+UrgentCondition = Literal["significant", "presidential", "special_filing", "interim_final"]
+URGENT_CONDITIONS: tuple[UrgentCondition, ...] = ("significant", "presidential", "special_filing", "interim_final")
+
+
+def urgent_conditions_met(document: Document) -> frozenset[str]:
+    """Which of URGENT_CONDITIONS `document` meets."""
+    met = set()
+    if document.significant:
+        met.add("significant")
+    if document.type == DOCUMENT_TYPES["PRESDOCU"]:
+        met.add("presidential")
+    if document.source == "public_inspection" and document.filing_type.lower() == "special":
+        met.add("special_filing")
+    if "interim final rule" in document.action.lower():
+        met.add("interim_final")
+    return frozenset(met)
+
 
 _CFR_SPEC = re.compile(r"^\s*(\d+)\s*:\s*(\d+)(?:\s*-\s*(\d+))?\s*$")
 _CFR_REF = re.compile(r"^(\d+) CFR (\d+)")
@@ -98,6 +120,7 @@ class Watchlist:
     events: frozenset[str] = frozenset()
     follow: bool = True
     reminders: tuple[int, ...] = (7, 1)  # days before a deadline
+    urgent: frozenset[str] = frozenset()  # among URGENT_CONDITIONS
 
     @classmethod
     def build(
@@ -119,6 +142,7 @@ class Watchlist:
         events: Iterable[str] = (),
         follow: bool = True,
         reminders: Iterable[int] = (7, 1),
+        urgent: Iterable[str] = (),
     ) -> Watchlist:
         """Compile a watchlist; WatchlistError names the watchlist and what is wrong where."""
         from monitor.core.query import QueryError
@@ -151,6 +175,11 @@ class Watchlist:
         if "full_text" in fields:  # the older way of saying "always"
             full_text = "always"
             fields = tuple(f for f in fields if f != "full_text")
+        urgent = frozenset(u.lower() for u in urgent)
+        if unknown_urgent := sorted(urgent.difference(URGENT_CONDITIONS)):
+            raise WatchlistError(
+                f"watchlist {name!r}: urgent {', '.join(unknown_urgent)} is not among {', '.join(URGENT_CONDITIONS)}"
+            )
         try:
             ranges = tuple(CfrRange.parse(spec) for spec in cfr)
         except ValueError as exc:
@@ -172,6 +201,7 @@ class Watchlist:
             events=frozenset(events),
             follow=follow,
             reminders=tuple(sorted(set(reminders), reverse=True)),
+            urgent=urgent,
         )
 
     def filter_failure(self, document: Document) -> str | None:
@@ -205,6 +235,10 @@ class Watchlist:
 
     def passes_filters(self, document: Document) -> bool:
         return self.filter_failure(document) is None
+
+    def is_urgent(self, document: Document) -> bool:
+        """Whether this watchlist's alerts about `document` are urgent."""
+        return bool(self.urgent and self.urgent.intersection(urgent_conditions_met(document)))
 
     def wants(self, event: str) -> bool:
         return not self.events or event in self.events

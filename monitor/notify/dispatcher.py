@@ -8,6 +8,8 @@ until `max_attempts`, then the delivery is `dead`: kept, visible, never silently
 rejection (bad token, unknown channel, other 4xx) is dead at once.
 
 Digest targets receive one message per period: all their due deliveries, grouped, sent once, marked together.
+An urgent alert is sent to a digest target at once, on its own; it stays pending (with the time it was sent)
+until the target's next digest, which lists it again, marked as sent already.
 The `ops` target, when configured, hears once when a target starts failing and once when it recovers.
 """
 
@@ -36,6 +38,11 @@ log = logging.getLogger("monitor.dispatcher")
 OPS_TARGET = "ops"
 # After a timeout the receiver may already have the message: wait at least this long before trying again.
 MAYBE_DELIVERED_MIN_DELAY = 300.0
+
+
+def _at_once(delivery: Delivery, alert: Alert) -> bool:
+    """An urgent alert not sent yet: sent on its own, now, even to a digest target."""
+    return alert.urgent and delivery.sent_at is None
 
 
 class Sender(Protocol):
@@ -69,13 +76,17 @@ class Dispatcher:
         """Send every delivery due now; returns how many were attempted."""
         attempted = 0
         while due := self.store.load_due_deliveries(self.clock(), limit=self.settings.concurrency * 4):
-            digests = sorted({d.target for d, _ in due if self.routing.digest_of(d.target)})
-            single = [(d, a) for d, a in due if d.target not in digests]
+            batched = [(d, a) for d, a in due if self.routing.digest_of(d.target) and not _at_once(d, a)]
+            digests = sorted({d.target for d, _ in batched})
+            single = [(d, a) for d, a in due if (d, a) not in batched]
             await asyncio.gather(*(self._deliver(d, a) for d, a in single), *(self._deliver_digest(t) for t in digests))
             attempted += len(due)
         return attempted
 
     async def _deliver(self, delivery: Delivery, alert: Alert) -> None:
+        if delivery.sent_at is not None:  # sent at once; its target has no digest any more (a reload): done
+            self.store.mark_sent(delivery.id, self.clock())
+            return
         url = self.target_urls.get(delivery.target)
         if url is None:
             self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
@@ -83,7 +94,8 @@ class Dispatcher:
             return
         message = self._rendered(delivery, functools.partial(render_alert, alert, channel_of(url), delivery.alert_id))
         if message is not None:
-            await self._send([delivery], url, message, alert.watchlist)
+            digest = self.routing.digest_of(delivery.target) is not None
+            await self._send([delivery], url, message, alert.watchlist, until_digest=digest and alert.urgent)
 
     def _rendered(self, delivery: Delivery, render: Callable[[], Message]) -> Message | None:
         """The message, or None when the alert cannot be rendered: then its delivery is given up (one alert that
@@ -108,7 +120,7 @@ class Dispatcher:
 
     async def _deliver_digest(self, target: str) -> None:
         url = self.target_urls.get(target)
-        batch = self.store.load_pending_for_target(target, self.clock())
+        batch = [(d, a) for d, a in self.store.load_pending_for_target(target, self.clock()) if not _at_once(d, a)]
         if not batch:
             return
         if url is None:
@@ -117,21 +129,26 @@ class Dispatcher:
             return
         period = (self.routing.digest_of(target) or "").split()[0]
         channel = channel_of(url)
+        sent = frozenset(a.key for d, a in batch if d.sent_at is not None)
         try:
-            message = render_digest([a for _, a in batch], channel, period)
+            message = render_digest([a for _, a in batch], channel, period, sent)
         except Exception:
             # Find the alerts that cannot be rendered, give them up, and send the others.
             batch = [
                 (d, a)
                 for d, a in batch
-                if self._rendered(d, functools.partial(render_digest, [a], channel, period)) is not None
+                if self._rendered(d, functools.partial(render_digest, [a], channel, period, sent)) is not None
             ]
             if not batch:
                 return
-            message = render_digest([a for _, a in batch], channel, period)
+            message = render_digest([a for _, a in batch], channel, period, sent)
         await self._send([d for d, _ in batch], url, message, "")
 
-    async def _send(self, deliveries: Sequence[Delivery], url: str, message: Message, watchlist: str) -> None:
+    async def _send(
+        self, deliveries: Sequence[Delivery], url: str, message: Message, watchlist: str, until_digest: bool = False
+    ) -> None:
+        """Send one message for `deliveries` and record the outcome; `until_digest`: an urgent alert sent at once
+        to a digest target, pending again until that digest."""
         first = deliveries[0]
         context = {"alert_id": first.alert_id, "target": first.target, "attempt": first.attempts + 1}
         async with self._semaphore:
@@ -146,8 +163,12 @@ class Dispatcher:
         now = self.clock()
         if outcome.ok:
             for delivery in deliveries:
-                self.store.mark_sent(delivery.id, now)
-                if self.on_sent is not None:
+                if until_digest:
+                    digest_at = self.routing.first_attempt_at(delivery.target, now)
+                    self.store.mark_sent_until_digest(delivery.id, now, digest_at)
+                else:
+                    self.store.mark_sent(delivery.id, now)
+                if self.on_sent is not None and delivery.sent_at is None:  # a digest's repeat is not a new send
                     self.on_sent(max(0.0, now - delivery.created_at))
             crash_point("after_mark")
             log.info("alert delivered", extra={**context, "watchlist": watchlist} if watchlist else context)

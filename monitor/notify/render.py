@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -109,9 +109,14 @@ def pdf_link(document: Document) -> str | None:
     return url if url.startswith(trusted) and " " not in url else None
 
 
+URGENT = "Urgent"
+SENT_AT_ONCE = "urgent: sent at once"
+
+
 def headline(alert: Alert) -> str:
     heading = EVENT_HEADINGS.get(alert.event, alert.event)
-    return f"[{alert.watchlist}] {heading}: {alert.document.title}"
+    urgent = f"{URGENT}: " if alert.urgent else ""
+    return f"{urgent}[{alert.watchlist}] {heading}: {alert.document.title}"
 
 
 def _key_dates(document: Document) -> list[tuple[str, str]]:
@@ -246,6 +251,7 @@ def webhook_payload(alert: Alert, alert_id: int | None = None) -> dict[str, Any]
         "snippet": alert.match.snippet,
         "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in alert.changes],
         "facts": [{"label": f.label, "value": f.value} for f in alert.facts],
+        "urgent": alert.urgent,
     }
 
 
@@ -289,8 +295,11 @@ def _digest_email_item(document: Document) -> str:
     return " ".join(p for p in (label, esc(defuse(document.title))) if p)
 
 
-def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Message:
-    """One message for a period's alerts, grouped by watchlist and event."""
+def render_digest(
+    alerts: Sequence[Alert], channel: Channel, period: str, sent: Collection[str] = frozenset()
+) -> Message:
+    """One message for a period's alerts, grouped by watchlist and event. `sent`: the keys of urgent alerts that
+    went out at once, listed again here and marked as sent already."""
     title = f"fr-monitor {period} digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
     groups = _grouped(alerts)
     if channel == "webhook":
@@ -298,7 +307,7 @@ def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Mes
             "schema": "fr-monitor.digest",
             "version": WEBHOOK_SCHEMA_VERSION,
             "period": period,
-            "alerts": [webhook_payload(a) for a in alerts],
+            "alerts": [{**webhook_payload(a), "sent_already": a.key in sent} for a in alerts],
         }
         return Message(title, json.dumps(payload, ensure_ascii=False))
     if channel == "email":
@@ -306,14 +315,17 @@ def render_digest(alerts: Sequence[Alert], channel: Channel, period: str) -> Mes
         parts = [f"<h2>{esc(title)}</h2>"]
         for (watchlist, event), items in groups.items():
             parts.append(f"<h3>{esc(watchlist)} · {esc(EVENT_HEADINGS.get(event, event))} ({len(items)})</h3><ul>")
-            parts += [f"<li>{_digest_email_item(a.document)}</li>" for a in items]
+            parts += [
+                f"<li>{_digest_email_item(a.document)}{f' <em>({SENT_AT_ONCE})</em>' if a.key in sent else ''}</li>"
+                for a in items
+            ]
             parts.append("</ul>")
         return Message(title, "\n".join(parts), "html")
     limit = SLACK_MESSAGE_LIMIT if channel == "slack" else TEXT_MESSAGE_LIMIT
     lines = []
     for (watchlist, event), items in groups.items():
         lines.append(f"{watchlist} · {EVENT_HEADINGS.get(event, event)} ({len(items)})")
-        lines += [f"  {_digest_text_item(a.document)}" for a in items]
+        lines += [f"  {_digest_text_item(a.document)}" + (f" ({SENT_AT_ONCE})" if a.key in sent else "") for a in items]
     body = "\n".join(lines)
     if len(body) > limit:
         body = body[: limit - len(TRUNCATED)] + TRUNCATED

@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.core.watchlist import FullTextMode, Watchlist, WatchlistError
+from monitor.core.watchlist import FullTextMode, UrgentCondition, Watchlist, WatchlistError
 from monitor.settings.types import EventName, Section, TypeCode, _lower, parse_duration
 
 SourceName = Annotated[
@@ -39,6 +39,11 @@ class WatchlistSettings(Section):
     events: list[EventName] = Field(default_factory=list, description="event kinds; all when empty")
     follow: bool = True
     reminders: list[str] = Field(default_factory=lambda: ["7d", "1d"])
+    urgent: list[Annotated[UrgentCondition, BeforeValidator(_lower)]] = Field(
+        default_factory=list,
+        description="what makes an alert urgent (sent to every target at once, digests included): "
+        "significant, presidential, special_filing, interim_final",
+    )
 
     def reminder_days(self) -> list[int]:
         return [int(parse_duration(r) // 86400) for r in self.reminders]
@@ -70,6 +75,7 @@ class WatchlistSettings(Section):
             events=self.events,
             follow=self.follow,
             reminders=self.reminder_days(),
+            urgent=self.urgent,
         )
 
     @model_validator(mode="after")
@@ -101,4 +107,12 @@ DEFAULT_AI_QUERY = (
 
 def _default_watchlists() -> list[WatchlistSettings]:
     # Presidential documents come with no abstract: only their text says whether they concern AI.
-    return [WatchlistSettings(name="ai-export-controls", query=DEFAULT_AI_QUERY, full_text="without_abstract")]
+    # Significant rules, presidential documents and special filings are told at once, even to digest targets.
+    return [
+        WatchlistSettings(
+            name="ai-export-controls",
+            query=DEFAULT_AI_QUERY,
+            full_text="without_abstract",
+            urgent=["significant", "presidential", "special_filing"],
+        )
+    ]

@@ -34,6 +34,7 @@ class AlertFilter:
     since: float | None = None
     until: float | None = None
     text: str | None = None
+    silenced: bool | None = None  # True: only silenced alerts; False: only the others (the Atom feed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class AlertSummary:
     watchlist: str
     title: str
     states: tuple[str, ...]  # its deliveries' states
+    silence_id: int | None = None  # the silence that kept it from every target
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class AlertDetail:
     alert: Alert
     deliveries: tuple[Delivery, ...]
     sent_at: dict[int, float | None]  # delivery id -> when it was accepted
+    silence_id: int | None = None  # the silence that kept it from every target
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ def _summary(row: Any) -> AlertSummary:
         row["watchlist"],
         row["title"],
         states,
+        row["silence_id"],
     )
 
 
@@ -106,7 +110,7 @@ def _snapshot(row: Any) -> Snapshot:
 
 
 _SUMMARY_COLUMNS = (
-    "a.id, a.key, a.created_at, a.event, a.source, a.document_number, a.watchlist, a.title, "
+    "a.id, a.key, a.created_at, a.event, a.source, a.document_number, a.watchlist, a.title, a.silence_id, "
     "(SELECT group_concat(d.state) FROM deliveries d WHERE d.alert_id = a.id) AS states"
 )
 
@@ -175,6 +179,8 @@ class History:
             conditions.append("(a.title LIKE ? ESCAPE '\\' OR a.document_number LIKE ? ESCAPE '\\')")
             pattern = "%" + where.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pattern, pattern]
+        if where.silenced is not None:
+            conditions.append("a.silence_id IS NOT NULL" if where.silenced else "a.silence_id IS NULL")
         if where.state == "failed":
             conditions.append(
                 "EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id AND d.state = 'pending' AND d.attempts > 0)"
@@ -193,7 +199,7 @@ class History:
         return AlertPage([_summary(r) for r in rows], total, page, pages)
 
     def alert(self, alert_id: int) -> AlertDetail | None:
-        rows = self._rows("SELECT id, data, created_at FROM alerts WHERE id = ?", [alert_id])
+        rows = self._rows("SELECT id, data, created_at, silence_id FROM alerts WHERE id = ?", [alert_id])
         if not rows:
             return None
         deliveries = self._rows("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id", [alert_id])
@@ -203,6 +209,7 @@ class History:
             Alert.from_dict(json.loads(rows[0]["data"])),
             tuple(_delivery(d) for d in deliveries),
             {d["id"]: d["sent_at"] for d in deliveries},
+            rows[0]["silence_id"],
         )
 
     def snapshot_hash(self, source: str, number: str) -> str | None:

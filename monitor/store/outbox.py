@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.core.silence import silencing
 from monitor.models import Alert, Delivery
-from monitor.store.base import StoreBase
+from monitor.store.silences import Silences
 
 if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
     from monitor.core.plan import Queued
@@ -34,10 +35,11 @@ def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
         next_attempt_at=row["next_attempt_at"],
         last_error=row["last_error"],
         created_at=row["created_at"],
+        sent_at=row["sent_at"],
     )
 
 
-class Outbox(StoreBase):
+class Outbox(Silences):
     def save_alerts(self, queued: Sequence[Queued], now: float) -> int:
         """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
         with self.db.atomic():
@@ -46,15 +48,22 @@ class Outbox(StoreBase):
     def _insert_alerts(self, queued: Sequence[Queued], now: float) -> tuple[list[str], int]:
         """Insert new alerts and their deliveries (targets and due times as the plan says); returns the events
         of those inserted, and how many deliveries. An alert whose key is stored is skipped with its
-        deliveries: the same event is never queued twice, even if a crash made a poll run again."""
+        deliveries: the same event is never queued twice, even if a crash made a poll run again.
+
+        An alert that an active silence matches is stored with the silence's id and no delivery at all. The
+        silences are read here, in the transaction that queues: one added a moment ago by `fr-monitor silence
+        add` (another process) counts from the next alert on."""
         events: list[str] = []
         delivery_count = 0
+        silences = self.load_active_silences(now) if queued else []
         for item in queued:
             alert = item.alert
+            silence = silencing(silences, alert, now)
             cursor = self.db.execute(
                 """
-                INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
+                INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at,
+                                    silence_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
                 """,
                 [
                     alert.key,
@@ -65,11 +74,14 @@ class Outbox(StoreBase):
                     alert.document.title,
                     json.dumps(alert.to_dict()),
                     now,
+                    silence.id if silence else None,
                 ],
             )
             if cursor.rowcount == 0:
                 continue
             events.append(alert.event)
+            if silence is not None:
+                continue
             for target, due in item.deliveries:
                 self.db.execute(
                     """
@@ -163,13 +175,26 @@ class Outbox(StoreBase):
             return was_failing != (error is not None)
 
     def mark_sent(self, delivery_id: int, now: float) -> None:
+        """Sent: done. An urgent alert's delivery to a digest target keeps the time it was first sent."""
         with self.db.atomic():
             self.db.execute(
                 """
-                UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = ?, updated_at = ?,
-                    last_error = '' WHERE id = ?
+                UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = COALESCE(sent_at, ?),
+                    updated_at = ?, last_error = '' WHERE id = ?
                 """,
                 [now, now, delivery_id],
+            )
+
+    def mark_sent_until_digest(self, delivery_id: int, now: float, digest_at: float) -> None:
+        """An urgent alert sent at once to a digest target: sent (sent_at), and pending again until its next
+        digest (`digest_at`), where it appears marked as sent already."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE deliveries SET attempts = 0, sent_at = ?, updated_at = ?, last_error = '',
+                    next_attempt_at = ? WHERE id = ?
+                """,
+                [now, now, digest_at, delivery_id],
             )
 
     def mark_failed(self, delivery_id: int, error: str, now: float, retry_at: float | None) -> None:

@@ -160,3 +160,29 @@ def m006_console(db: Database) -> None:
     db.execute("CREATE INDEX deliveries_target_sent ON deliveries (target, state, sent_at)")
     db.execute("CREATE INDEX alerts_watchlist_event ON alerts (watchlist, event, id)")
     db.execute("ALTER TABLE sources ADD COLUMN last_error_at REAL")
+
+
+@migrations()
+def m007_silences(db: Database) -> None:
+    """Silences an operator sets from a shell (`fr-monitor silence add`), kept with who, why and until when; and
+    on each alert, the silence that kept it from every target."""
+    db.execute(
+        """
+        CREATE TABLE silences (
+            id INTEGER PRIMARY KEY,
+            watchlist TEXT,             -- its matchers: all those given must match (at least one is)
+            document TEXT,
+            rin TEXT,
+            docket TEXT,
+            query TEXT,
+            comment TEXT NOT NULL,      -- why
+            author TEXT NOT NULL,       -- who
+            created_at REAL NOT NULL,   -- active from here
+            ends_at REAL NOT NULL,      -- until here
+            expired_at REAL,            -- or until expired by hand (`silence expire ID`), and by whom
+            expired_by TEXT
+        )
+        """
+    )
+    db.execute("ALTER TABLE alerts ADD COLUMN silence_id INTEGER REFERENCES silences(id)")
+    db.execute("CREATE INDEX alerts_silence ON alerts (silence_id) WHERE silence_id IS NOT NULL")

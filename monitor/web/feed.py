@@ -2,6 +2,7 @@
 
 /feed.atom                   the latest alerts of every watchlist
 /feed.atom?watchlist=NAME    one watchlist's
+Silenced alerts are left out: a silence keeps an alert from every audience, the feed's readers too.
 
 Each entry's id is built from the alert's key (one event about one document for one watchlist, ever), so it
 never changes and a reader never shows an alert twice. The XML is written by ElementTree: every title and
@@ -39,7 +40,7 @@ def build_feed(service: ServiceView, base: str, watchlist: str | None) -> bytes:
     from monitor.notify.render import EVENT_HEADINGS, document_link
 
     history = History(service.store)
-    summaries = history.alerts(AlertFilter(watchlist=watchlist), 1, ENTRIES).alerts
+    summaries = history.alerts(AlertFilter(watchlist=watchlist, silenced=False), 1, ENTRIES).alerts
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     title = "fr-monitor alerts" + (f": {watchlist}" if watchlist else "")
