@@ -110,6 +110,7 @@ def _watchlist(settings: Settings, w: WatchlistSettings) -> dict[str, Any]:
         "notify": list(settings.watchlist_targets(w.notify)),
         "follow": w.follow,
         "reminders": w.reminders,
+        "urgent": list(w.urgent),
     }
 
 
@@ -152,6 +153,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         events = w["events"] if w["events"] == "all" else ", ".join(w["events"])
         follow = "follows RINs and dockets" if w["follow"] else "does not follow RINs or dockets"
         lines.append(f"    events: {events}; {follow}; reminders {', '.join(w['reminders']) or 'none'}")
+        lines.append(f"    urgent: {', '.join(w['urgent']) or 'never (every alert follows its targets digests)'}")
     return "\n".join(lines)
 
 

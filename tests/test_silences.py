@@ -217,3 +217,50 @@ async def test_the_cli_silences_while_the_service_runs(fake_fr: FakeFederalRegis
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_them_out(
+    fake_fr: FakeFederalRegister, receiver: Receiver, write_config
+):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from monitor.app import App
+    from monitor.settings import load_settings
+    from monitor.web import build_web_app
+    from tests.test_console import get
+
+    config = write_config(fake_fr, receiver)
+    clock = Clock(time.time())
+    await run_once(config, clock)
+    store = Store.open_existing(config.parent / "data")
+    try:
+        store.save_silence({"docket": "BIS-2025-0001"}, "legal <b>tracks</b> it", "alice", clock.now, clock.now + 3600)
+        old = store.save_silence({"document": "2026-00001"}, "old news", "bob", clock.now - 7200, clock.now - 3600)
+    finally:
+        store.close()
+    clock.now += 60
+    fake_fr.add(synthetic_document("2026-62001", "Artificial Intelligence quiet", docket_ids=["BIS-2025-0001"]))
+    fake_fr.add(synthetic_document("2026-62002", "Artificial Intelligence heard"))
+    await run_once(config, clock)
+
+    app = App(load_settings(config), clock=clock)
+    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        page = await get(client, "/silences")
+        assert "1 active, 2 in all" in page
+        active, ended = page.index('id="silence-1"'), page.index(f'id="silence-{old.id}"')
+        assert active < ended  # active first
+        assert "legal &lt;b&gt;tracks&lt;/b&gt; it" in page and "alice" in page and "BIS-2025-0001" in page
+        assert '<a href="/alerts?silence=1">1</a>' in page
+        listing = await get(client, "/alerts")
+        quiet = next(r for r in listing.split("<tr>") if "Artificial Intelligence quiet" in r)
+        heard = next(r for r in listing.split("<tr>") if "Artificial Intelligence heard" in r)
+        assert "silenced by 1" in quiet and "silenced" not in heard
+        only = await get(client, "/alerts?silence=1")
+        assert "Artificial Intelligence quiet" in only and "Artificial Intelligence heard" not in only
+        feed = await get(client, "/feed.atom")
+        assert "Artificial Intelligence heard" in feed and "Artificial Intelligence quiet" not in feed
+    finally:
+        await client.close()
+        await app.close()

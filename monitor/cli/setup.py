@@ -11,9 +11,24 @@ EXIT_CONFIG = 2
 
 
 def check_config(settings: Settings, as_json: bool) -> int:
-    from monitor.summary import format_summary, summarise, summary_json
+    import json
 
-    print(summary_json(settings) if as_json else "configuration is valid\n" + format_summary(summarise(settings)))
+    from monitor.store.base import DB_FILENAME
+    from monitor.store.silences import count_silences_read_only
+    from monitor.summary import format_summary, summarise, summary_json
+    from monitor.testhooks import wall_clock
+
+    counted = count_silences_read_only(settings.data_dir / DB_FILENAME, wall_clock())
+    if as_json:
+        summary = json.loads(summary_json(settings))
+        summary["silences"] = {"active": counted[0], "total": counted[1]} if counted else None
+        print(json.dumps(summary, indent=2))
+        return 0
+    print("configuration is valid\n" + format_summary(summarise(settings)))
+    if counted is None:
+        print("silences: none (no database in data_dir yet)")
+    else:
+        print(f"silences: {counted[0]} active, {counted[1]} in all (`fr-monitor silence list`)")
     return 0
 
 

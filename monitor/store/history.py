@@ -35,6 +35,7 @@ class AlertFilter:
     until: float | None = None
     text: str | None = None
     silenced: bool | None = None  # True: only silenced alerts; False: only the others (the Atom feed)
+    silence: int | None = None  # only the alerts this silence silenced
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,9 @@ class History:
             conditions.append("(a.title LIKE ? ESCAPE '\\' OR a.document_number LIKE ? ESCAPE '\\')")
             pattern = "%" + where.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pattern, pattern]
+        if where.silence is not None:
+            conditions.append("a.silence_id = ?")
+            params.append(where.silence)
         if where.silenced is not None:
             conditions.append("a.silence_id IS NOT NULL" if where.silenced else "a.silence_id IS NULL")
         if where.state == "failed":

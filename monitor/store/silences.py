@@ -5,12 +5,14 @@ queued after it is added, with no reload."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from monitor.core.silence import Silence
 from monitor.store.base import StoreBase
 
 _COLUMNS = ("watchlist", "document", "rin", "docket", "query")
+ACTIVE = "created_at <= ? AND ends_at > ? AND (expired_at IS NULL OR expired_at > ?)"  # now, now, now
 
 
 def _silence(row: sqlite3.Row, silenced: int = 0) -> Silence:
@@ -29,6 +31,23 @@ def _silence(row: sqlite3.Row, silenced: int = 0) -> Silence:
         expired_by=row["expired_by"],
         silenced=silenced,
     )
+
+
+def count_silences_read_only(path: Path, now: float) -> tuple[int, int] | None:
+    """(active, all) silences in the database at `path`, read without writing (no migration, no lock, no file
+    created): for `check-config`, which may run where the data folder is read-only. None when there is no
+    database there yet."""
+    if not path.is_file():
+        return None
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'silences'").fetchall():
+            return 0, 0  # written by a release before silences
+        (total,) = conn.execute("SELECT COUNT(*) FROM silences").fetchone()
+        (active,) = conn.execute(f"SELECT COUNT(*) FROM silences WHERE {ACTIVE}", [now, now, now]).fetchone()  # noqa: S608
+        return int(active), int(total)
+    finally:
+        conn.close()
 
 
 class Silences(StoreBase):
@@ -60,10 +79,7 @@ class Silences(StoreBase):
         return before
 
     def load_active_silences(self, now: float) -> list[Silence]:
-        rows = self._rows(
-            "SELECT * FROM silences WHERE created_at <= ? AND ends_at > ? AND (expired_at IS NULL OR expired_at > ?)",
-            [now, now, now],
-        )
+        rows = self._rows(f"SELECT * FROM silences WHERE {ACTIVE}", [now, now, now])  # noqa: S608 - a constant
         return [_silence(r) for r in rows]
 
     def load_silences(self) -> list[Silence]:

@@ -8,10 +8,12 @@
                      evidence (source, URL, when it was fetched, the stored snapshot's hash)
 /documents/{number}  the life of one document (also CFR sections and page entries)
 /watchlists          each watchlist, its alerts over 7 and 30 days, and a form to try a query on stored documents
+/silences            the silences (active first), with who, why, until when and how many alerts each silenced
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from functools import cache, cached_property
@@ -142,6 +144,7 @@ class Console:
             since=since,
             until=until + 86400 if until is not None else None,
             text=(q.get("q") or "").strip()[:200] or None,
+            silence=int(q["silence"]) if q.get("silence", "").isdigit() else None,
         )
         try:
             number = int(q.get("page", "1"))
@@ -265,6 +268,17 @@ class Console:
             trial=trial,
         )
 
+    async def silences(self, _: web.Request) -> web.Response:
+        from monitor.core.silence import listed
+
+        now = self.service.clock()
+        silences = [
+            {**dataclasses.asdict(s), "active": s.active(now), "matchers": s.matchers()}
+            for s in listed(self.service.store.load_silences(), now)
+        ]
+        active = sum(1 for s in silences if s["active"])
+        return page("silences.html", title="Silences", silences=silences, active=active)
+
 
 STATIC = {"console.css": "text/css", "favicon.svg": "image/svg+xml"}
 
@@ -287,6 +301,7 @@ def add_routes(app: web.Application, service: ServiceView) -> None:
         ("/alerts/{id}", console.alert),
         ("/documents/{number:.+}", console.document),
         ("/watchlists", console.watchlists),
+        ("/silences", console.silences),
         ("/static/{name}", static_file),
     ):
         app.router.add_get(path, handler, allow_head=False)
