@@ -4,37 +4,61 @@ import ipaddress
 import logging
 import os
 import socket
-import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.fakes import FakeFederalRegister, Receiver, offline
-
-# The fast subset (`pytest -m unit`, well under 15 s): pure code, no servers, no subprocesses.
-UNIT_MODULES = frozenset(
-    {
-        "test_architecture",
-        "test_clock_and_reminders",
-        "test_content_hash",
-        "test_default_watchlist",
-        "test_matcher_property",
-        "test_outcomes",
-        "test_page_entries",
-        "test_plan",
-        "test_public_inspection_parse",
-        "test_query",
-        "test_render",
-    }
+from tests.kit.fixtures import (  # noqa: F401 - the kit's fixtures, for every test module
+    SERVING,
+    cli,
+    fake_fr,
+    machine_tz,
+    python,
+    receiver,
+    serve,
+    smtp,
+    write_config,
 )
 
 
+def uses_a_server(item: pytest.Item) -> bool:
+    """Whether a test starts a server or a process, judged by what it uses: a fixture declared with the kit's
+    `serving`, directly or through another fixture. (A test that starts one itself is caught by unit_guard.)"""
+    return bool(SERVING.intersection(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast subset (`pytest -m unit`): every test that uses no server and no process."""
     for item in items:
-        if item.path.stem in UNIT_MODULES:
+        if not uses_a_server(item):
             item.add_marker(pytest.mark.unit)
+
+
+class NotAUnitTest(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def unit_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `unit` test that listens on a socket or starts a process fails: it belongs outside the fast subset
+    (let it use the kit fixture that starts what it needs)."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(what: str) -> NotAUnitTest:
+        return NotAUnitTest(f"a unit test may not {what}: use the kit fixture that does it (tests/kit/fixtures.py)")
+
+    def bind(sock: socket.socket, *args: Any) -> None:
+        sock.close()
+        raise refuse("listen on a socket")
+
+    def popen(*args: Any, **kwargs: Any) -> None:
+        raise refuse("start a process")
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    monkeypatch.setattr(subprocess.Popen, "__init__", popen)
 
 
 _real_connect = socket.socket.connect
@@ -77,56 +101,3 @@ def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     import monitor.sources.http
 
     monkeypatch.setattr(monitor.sources.http, "RETRY_BASE", 0.05)
-
-
-@pytest.fixture
-async def fake_fr() -> AsyncIterator[FakeFederalRegister]:
-    fake = await FakeFederalRegister().start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rec = await Receiver().start()
-    yield rec
-    await rec.close()
-
-
-@pytest.fixture
-def write_config(tmp_path: Path) -> Callable[..., Path]:
-    """Write a TOML config for the fakes; extra TOML text is appended as given."""
-
-    def write(fr: FakeFederalRegister, receiver: Receiver | None = None, extra: str = "", **delivery: Any) -> Path:
-        lines = [
-            f'data_dir = "{tmp_path / "data"}"',
-            "allow_private_targets = true",
-            "[federal_register]",
-            f'base_url = "{fr.base_url}"',
-            'interval = "1s"',
-            "requests_per_second = 100",  # a local fake: no need for the real API's 5 a second
-            "lookback_days = 3",
-            "per_page = 2",
-            "[web]",
-            "port = 0",
-            "[delivery]",
-        ]
-        settings = {"backoff_base": "0s", "backoff_max": "0s", "timeout": 10, **delivery}
-        lines += [f"{k} = {v!r}" for k, v in settings.items()]
-        if receiver is not None:
-            lines += ["[targets.hook]", f'url = "{receiver.url()}"']
-        lines += [
-            "[[watchlists]]",
-            'name = "ai"',
-            'query = \'"artificial intelligence" | "model weights" | "advanced computing"\'',
-        ]
-        path = tmp_path / "monitor.toml"
-        path.write_text(offline("\n".join(lines) + "\n" + extra))
-        return path
-
-    return write
-
-
-@pytest.fixture
-def python() -> str:
-    return sys.executable

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
-
-
-class Clock:
-    def __init__(self, now: float = 1_795_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def run_once(config: Path, clock: Callable[[], float] | None = None) -> App:
-    app = App(load_settings(config), **({"clock": clock} if clock else {}))
-    try:
-        await app.run_once()
-    finally:
-        await app.close()
-    return app
+from tests.kit.clock import Clock
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
+from tests.kit.service import run_once
 
 
 async def test_first_poll_is_a_silent_baseline(fake_fr: FakeFederalRegister, receiver: Receiver, write_config):

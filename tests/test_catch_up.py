@@ -14,8 +14,8 @@ import pytest
 from monitor.app import App
 from monitor.core.clock import CatchUp, catch_up_window
 from monitor.settings import ConfigError, load_settings
-from tests.fakes import FakeFederalRegister, Receiver, offline, pi_document, synthetic_document
-from tests.test_backbone import Clock
+from tests.kit.clock import Clock
+from tests.kit.fakes import FakeFederalRegister, Receiver, offline, pi_document, synthetic_document
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 ET, Wednesday 2026-11-18
 D = date(2026, 11, 18)

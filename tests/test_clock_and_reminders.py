@@ -10,7 +10,6 @@ from monitor.core.clock import eastern_today, lookback_window
 from monitor.core.lifecycle import due_reminders
 from monitor.core.watchlist import Watchlist
 from monitor.models import Document
-from tests.test_lifecycle import machine_tz  # noqa: F401 - the fixture runs each test under three TZs
 
 
 def utc(text: str) -> datetime:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -64,7 +63,7 @@ def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
         data_dir(tmp_path / "nope.toml", environ={})
 
 
-def test_history_commands_do_not_build_the_settings_model(tmp_path: Path) -> None:
+def test_history_commands_do_not_build_the_settings_model(tmp_path: Path, python: str) -> None:
     """What makes them start fast; and a config that is broken elsewhere does not keep anyone from their history."""
     config = tmp_path / "monitor.toml"
     config.write_text("data_dir = 'data'\n[federal_register]\ninterval = 'often'\n")
@@ -74,7 +73,7 @@ def test_history_commands_do_not_build_the_settings_model(tmp_path: Path) -> Non
     )
     for command in ("alerts", "deliveries"):
         done = subprocess.run(
-            [sys.executable, "-c", probe, command, "--config", str(config)], capture_output=True, text=True, check=True
+            [python, "-c", probe, command, "--config", str(config)], capture_output=True, text=True, check=True
         )
         # No database there yet: exit 1 and say so; neither pydantic-settings nor Apprise was imported.
         assert done.stdout.split() == ["1", "False", "False"], (done.stdout, done.stderr)

@@ -18,8 +18,8 @@ from playwright.async_api import Dialog, Request, async_playwright
 from monitor.app import App
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.console_store import HOSTILE, HOSTILE_NUMBER, at, build_timeline
-from tests.fakes import FakeFederalRegister, Receiver
+from tests.kit.console_store import HOSTILE, HOSTILE_NUMBER, at, build_timeline
+from tests.kit.fakes import FakeFederalRegister, Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("FR_MONITOR_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"

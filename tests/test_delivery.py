@@ -3,54 +3,27 @@ receivers; outcome classes, Retry-After, timeouts, digests, per-target events, t
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from aiosmtpd.controller import Controller
 
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
-from tests.test_backbone import Clock
-from tests.test_backbone import run_once as cycle
-from tests.test_process import fr_monitor
+from tests.kit.clock import Clock
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
+from tests.kit.fixtures import serving
+from tests.kit.service import fr_monitor
+from tests.kit.service import run_once as cycle
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class SmtpSink:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
-
-
-@pytest.fixture
+@serving
 async def slack() -> AsyncIterator[list[dict[str, Any]]]:
     """A fake Slack incoming-webhook endpoint; Apprise's Slack plugin is pointed at it for the test."""
     from apprise.plugins.slack import NotifySlack
@@ -319,7 +292,7 @@ async def test_digest_and_retry_survive_a_real_restart(fake_fr, tmp_path):
         await daily.close()
 
 
-async def test_webhook_sends_share_a_connection_then_let_it_go() -> None:
+async def test_webhook_sends_share_a_connection_then_let_it_go(serve) -> None:
     """The alerts of one poll go over one connection; an idle one is dropped on our side before a server's idle
     timeout could close it under us (a POST on a connection the server closed would fail for nothing)."""
     import asyncio
@@ -336,8 +309,7 @@ async def test_webhook_sends_share_a_connection_then_let_it_go() -> None:
 
     app = web.Application()
     app.router.add_post("/hook", handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve(app)
     sender = AppriseSender(5, allow_private=True)
     try:
         url = f"webhook://127.0.0.1:{server.port}/hook"
@@ -349,4 +321,3 @@ async def test_webhook_sends_share_a_connection_then_let_it_go() -> None:
         assert len(peers) == 4 and peers[3] != peers[0]
     finally:
         await sender.close()
-        await server.close()

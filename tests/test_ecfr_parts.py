@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestServer
 from monitor.app import App
 from monitor.core.identity import ecfr_part_item, ecfr_part_item_of_section
 from monitor.settings import load_settings
-from tests.fakes import Receiver, offline
-from tests.test_process import fr_monitor
+from tests.kit.fakes import Receiver, offline
+from tests.kit.service import fr_monitor
 
 
 @pytest.mark.parametrize(

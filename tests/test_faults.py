@@ -12,17 +12,15 @@ import asyncio
 import email.utils
 import gzip
 import random
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, offline, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, offline, synthetic_document
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTS = [
@@ -91,14 +89,13 @@ class FlakyFederalRegister(FakeFederalRegister):
         raise AssertionError(fault)
 
 
-async def test_flaky_upstream_seeded(tmp_path):
+async def test_flaky_upstream_seeded(tmp_path, serve):
     rng = random.Random(20261126)
     fake = FlakyFederalRegister()
     app_ = web.Application()
     app_.router.add_get("/api/v1/documents.json", fake.handle)
     app_.router.add_get("/api/v1/documents", fake.handle)
-    fake.server = TestServer(app_, host="127.0.0.1")
-    await fake.server.start_server()
+    fake.server = await serve(app_)
     receiver = await Receiver().start()
     try:
         config = tmp_path / "monitor.toml"
@@ -144,7 +141,6 @@ async def test_flaky_upstream_seeded(tmp_path):
         await app.close()
     finally:
         await receiver.close()
-        await fake.server.close()
 
 
 class DroppingReceiver:
@@ -214,12 +210,12 @@ async def test_flaky_receivers(fake_fr, tmp_path, behaviour, state, attempts):
             dropper.server.close()
 
 
-async def test_soak_small_and_its_negative_control():
+async def test_soak_small_and_its_negative_control(python):
     """CI's small version of scripts/soak: a few kills lose nothing, and the control proves loss is seen."""
 
     async def soak(*args: str) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
+            python,
             str(ROOT / "scripts" / "soak"),
             *args,
             cwd=ROOT,

@@ -16,7 +16,8 @@ from monitor.app import App
 from monitor.core.identity import alert_key
 from monitor.models import Document
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
+from tests.kit.fixtures import serving
 
 ITEM = """<item><title>{title}</title>
 <link>https://www.federalregister.gov/documents/2025/01/29/{number}/x</link>
@@ -41,7 +42,7 @@ class FakeFeed:
         return web.Response(text=rss(*self.items), content_type="application/rss+xml")
 
 
-@pytest.fixture
+@serving
 async def feed() -> AsyncIterator[FakeFeed]:
     fake = FakeFeed()
     app = web.Application()

@@ -16,9 +16,8 @@ from monitor.app import App
 from monitor.models import Document
 from monitor.notify.render import render_alert
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
-from tests.test_backbone import run_once
-from tests.test_process import fr_monitor
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
+from tests.kit.service import fr_monitor, run_once
 
 
 class BrokenSource:

@@ -8,50 +8,16 @@ correction and the later rule under the same RIN carry made-up numbers in the 20
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, pi_document, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, pi_document, synthetic_document
+from tests.kit.service import step
 
-ET = ZoneInfo("America/New_York")
 PI_EXTRA = "[public_inspection]\nenabled = true\n"
-
-
-@pytest.fixture(params=["UTC", "America/Los_Angeles", "Asia/Tokyo"])
-def machine_tz(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run under several machine time zones: the service must think in US Eastern whatever TZ says."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
-    time.tzset()
-    yield request.param
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
-
-
-def at(text: str) -> float:
-    """'2025-01-13 09:00' US Eastern -> epoch seconds."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ET).timestamp()
-
-
-async def step(config: Path, when: str) -> list[Any]:
-    """One `run --once` at a simulated time, as a fresh process would (a restart every step)."""
-    app = App(load_settings(config), clock=lambda: at(when))
-    try:
-        return await app.run_once()
-    finally:
-        await app.close()
 
 
 def events(receiver: Receiver) -> list[tuple[str, str]]:

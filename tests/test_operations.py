@@ -18,9 +18,9 @@ from monitor.core.schedule import federal_holidays, is_business_day, public_insp
 from monitor.service import poll_forever
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.fakes import ai_diffusion_rule, start_service
-from tests.test_lifecycle import ET, at, machine_tz  # noqa: F401 - fixture
-from tests.test_process import ROOT, fr_monitor
+from tests.kit.clock import at
+from tests.kit.fakes import ROOT, ai_diffusion_rule, start_service
+from tests.kit.service import fr_monitor
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ from monitor.settings import load_settings
 from monitor.sources.feeds import FeedError, parse_feed
 from monitor.sources.http import HttpClient, SourceError
 from monitor.sources.pages import PageError, parse_page
-from tests.fakes import FIXTURES, Receiver, ai_diffusion_rule, offline
+from tests.kit.fakes import FIXTURES, Receiver, ai_diffusion_rule, offline
+from tests.kit.fixtures import serving
 
 # -- a fake bis.gov ----------------------------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class FakeBis:
         return str(self.server.make_url("/news-updates/all-press-releases"))
 
 
-@pytest.fixture
+@serving
 async def bis() -> AsyncIterator[FakeBis]:
     fake = FakeBis()
     app = web.Application()
@@ -467,7 +468,7 @@ class Upstream:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-@pytest.fixture
+@serving
 async def upstream() -> AsyncIterator[tuple[Upstream, TestServer]]:
     state = Upstream()
 

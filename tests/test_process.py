@@ -10,17 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.testhooks import ENV as CRASH_ENV
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-async def fr_monitor(*args: str, env: dict[str, str] | None = None, limit: float = 60) -> tuple[int, str, str]:
-    """Run one fr-monitor command in its own process; its exit code, stdout and stderr."""
-    proc = await start_service(*args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), limit)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
+from tests.kit.service import fr_monitor
 
 
 async def test_run_once_exit_codes(fake_fr: FakeFederalRegister, receiver: Receiver, write_config, tmp_path):
@@ -49,16 +40,16 @@ async def test_run_once_with_a_failing_receiver_still_exits_zero(fake_fr, receiv
     assert "2025-00636" in out and "delivery 1 to hook: pending, 1 attempt(s): receiver answered HTTP 500" in out
 
 
-async def test_check_config(tmp_path):
-    code, out, _ = await fr_monitor("check-config")
+async def test_check_config(tmp_path, cli):
+    code, out, _ = await cli("check-config")
     assert code == 0 and "ai-export-controls" in out and "console://" in out
     config = tmp_path / "c.toml"
     config.write_text('[targets.slack]\nurl = "slack://T000AAAA/B000BBBB/SECRETTOKENXYZ"\n')
-    code, out, err = await fr_monitor("check-config", "--config", str(config))
+    code, out, err = await cli("check-config", "--config", str(config))
     assert code == 0, err
     assert "SECRETTOKENXYZ" not in out + err
     config.write_text('[targets.local]\nurl = "json://127.0.0.1:9/x"\n')
-    code, _, err = await fr_monitor("check-config", "--config", str(config))
+    code, _, err = await cli("check-config", "--config", str(config))
     assert code == 2 and "targets.local" in err and "internal address" in err
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from monitor.sources.federal_register import ParseError
 from monitor.sources.public_inspection import parse_current, parse_pi_document, says_withdrawn
-from tests.fakes import load_fixture
+from tests.kit.fakes import load_fixture
 
 
 def test_single_document_fixture_with_offset_timestamp() -> None:

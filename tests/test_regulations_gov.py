@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from monitor.app import App
 from monitor.settings import ConfigError, load_settings
 from monitor.sources.regulations_gov import parse_documents
-from tests.fakes import FIXTURES, Receiver, offline
+from tests.kit.fakes import FIXTURES, offline
 
 KEY = "CANARYKEY42"
 PAGE = json.loads((FIXTURES / "regulations_gov" / "documents_page1.json").read_text())
@@ -42,7 +41,7 @@ def bis_document(**attributes: Any) -> dict[str, Any]:
     return item
 
 
-async def test_comment_period_lifecycle(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_comment_period_lifecycle(tmp_path, monkeypatch: pytest.MonkeyPatch, serve, receiver) -> None:
     state: dict[str, Any] = {"items": [], "keys": [], "urls": []}
 
     async def documents(request: web.Request) -> web.Response:
@@ -52,49 +51,43 @@ async def test_comment_period_lifecycle(tmp_path, monkeypatch: pytest.MonkeyPatc
 
     app = web.Application()
     app.router.add_get("/v4/documents", documents)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    receiver = await Receiver().start()
+    server = await serve(app)
     monkeypatch.setenv("REGULATIONS_GOV_API_KEY", KEY)
-    try:
-        config = tmp_path / "monitor.toml"
-        config.write_text(
-            offline(
-                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-                "[federal_register]\nenabled = false\n"
-                f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
-                f'[targets.hook]\nurl = "{receiver.url()}"\n'
-                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
-            )
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+            "[federal_register]\nenabled = false\n"
+            f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
+            f'[targets.hook]\nurl = "{receiver.url()}"\n'
+            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
         )
+    )
 
-        async def cycle() -> None:
-            service = App(load_settings(config))
-            try:
-                await service.run_once()
-            finally:
-                await service.close()
+    async def cycle() -> None:
+        service = App(load_settings(config))
+        try:
+            await service.run_once()
+        finally:
+            await service.close()
 
-        await cycle()  # baseline (empty)
-        state["items"] = [bis_document(openForComment=True, commentEndDate="2025-03-18T03:59:59Z")]
-        await cycle()
-        state["items"] = [bis_document(openForComment=True, commentEndDate="2025-05-16T03:59:59Z")]
-        await cycle()
-        state["items"] = [bis_document(openForComment=False, withdrawn=True, commentEndDate="2025-05-16T03:59:59Z")]
-        await cycle()
-        titles = [r["title"].split(":")[0] for r in receiver.received]
-        assert titles == ["[ai] Published", "[ai] Updated", "[ai] Updated"]
-        assert "Comments close: 2025-03-17" in receiver.received[0]["message"]
-        assert "Changed comments_close_on: 2025-03-17 → 2025-05-15" in receiver.received[1]["message"]
-        assert "Changed editorial_note: open for comment → withdrawn" in receiver.received[2]["message"]
-        assert set(state["keys"]) == {KEY}
-        assert all(KEY not in url for url in state["urls"])
-        assert "filter%5BagencyId%5D=BIS" in state["urls"][0]
-        db = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("fr-monitor.db*"))
-        assert KEY.encode() not in db
-    finally:
-        await receiver.close()
-        await server.close()
+    await cycle()  # baseline (empty)
+    state["items"] = [bis_document(openForComment=True, commentEndDate="2025-03-18T03:59:59Z")]
+    await cycle()
+    state["items"] = [bis_document(openForComment=True, commentEndDate="2025-05-16T03:59:59Z")]
+    await cycle()
+    state["items"] = [bis_document(openForComment=False, withdrawn=True, commentEndDate="2025-05-16T03:59:59Z")]
+    await cycle()
+    titles = [r["title"].split(":")[0] for r in receiver.received]
+    assert titles == ["[ai] Published", "[ai] Updated", "[ai] Updated"]
+    assert "Comments close: 2025-03-17" in receiver.received[0]["message"]
+    assert "Changed comments_close_on: 2025-03-17 → 2025-05-15" in receiver.received[1]["message"]
+    assert "Changed editorial_note: open for comment → withdrawn" in receiver.received[2]["message"]
+    assert set(state["keys"]) == {KEY}
+    assert all(KEY not in url for url in state["urls"])
+    assert "filter%5BagencyId%5D=BIS" in state["urls"][0]
+    db = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("fr-monitor.db*"))
+    assert KEY.encode() not in db
 
 
 def test_missing_key_is_a_config_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,7 +98,9 @@ def test_missing_key_is_a_config_error(tmp_path, monkeypatch: pytest.MonkeyPatch
         load_settings(config)
 
 
-async def test_catches_up_after_downtime_like_the_federal_register(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_catches_up_after_downtime_like_the_federal_register(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, serve, receiver
+) -> None:
     """Down for ten days (more than lookback_days): the first poll after asks for every change since the day before
     its last success, so a comment period opened meanwhile still alerts; the reach stops at max_catch_up_days."""
     from datetime import UTC, datetime
@@ -127,43 +122,37 @@ async def test_catches_up_after_downtime_like_the_federal_register(tmp_path, mon
 
     app = web.Application()
     app.router.add_get("/v4/documents", documents)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    receiver = await Receiver().start()
+    server = await serve(app)
     monkeypatch.setenv("REGULATIONS_GOV_API_KEY", KEY)
     now = [datetime(2025, 1, 10, 17, 0, tzinfo=UTC).timestamp()]
-    try:
-        config = tmp_path / "monitor.toml"
-        config.write_text(
-            offline(
-                f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
-                "[federal_register]\nenabled = false\n"
-                f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
-                "lookback_days = 3\nmax_catch_up_days = 30\n"
-                f'[targets.hook]\nurl = "{receiver.url()}"\n'
-                "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
-            )
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
+            "[federal_register]\nenabled = false\n"
+            f'[regulations_gov]\nenabled = true\nbase_url = "{server.make_url("/v4/")}"\n'
+            "lookback_days = 3\nmax_catch_up_days = 30\n"
+            f'[targets.hook]\nurl = "{receiver.url()}"\n'
+            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
         )
+    )
 
-        async def poll_at(day: float) -> None:
-            now[0] = datetime(2025, 1, 10, 17, 0, tzinfo=UTC).timestamp() + day * 86400
-            service = App(load_settings(config), clock=lambda: now[0])
-            try:
-                await service.run_once()
-            finally:
-                await service.close()
+    async def poll_at(day: float) -> None:
+        now[0] = datetime(2025, 1, 10, 17, 0, tzinfo=UTC).timestamp() + day * 86400
+        service = App(load_settings(config), clock=lambda: now[0])
+        try:
+            await service.run_once()
+        finally:
+            await service.close()
 
-        await poll_at(0)  # baseline (empty), Jan 10 12:00 ET
-        opened = bis_document(openForComment=True, commentEndDate="2025-03-18T03:59:59Z")
-        opened["attributes"]["lastModifiedDate"] = "2025-01-11T15:00:00Z"  # a day into the downtime
-        state["items"] = [opened]
-        await poll_at(10)  # Jan 20: lookback_days alone would ask from Jan 17 on
-        assert state["since"][-1] == "2025-01-09 12:00:00"  # the day before the last success
-        assert [r["title"].split(":")[0] for r in receiver.received] == ["[ai] Published"]
-        await poll_at(100)  # down for 90 days: the reach stops at max_catch_up_days
-        assert state["since"][-1] == "2025-03-21 13:00:00"  # 30 days back (EDT by then)
-        await poll_at(101)  # up again: the usual window
-        assert state["since"][-1] == "2025-04-18 13:00:00"  # lookback_days: 3 days back
-    finally:
-        await receiver.close()
-        await server.close()
+    await poll_at(0)  # baseline (empty), Jan 10 12:00 ET
+    opened = bis_document(openForComment=True, commentEndDate="2025-03-18T03:59:59Z")
+    opened["attributes"]["lastModifiedDate"] = "2025-01-11T15:00:00Z"  # a day into the downtime
+    state["items"] = [opened]
+    await poll_at(10)  # Jan 20: lookback_days alone would ask from Jan 17 on
+    assert state["since"][-1] == "2025-01-09 12:00:00"  # the day before the last success
+    assert [r["title"].split(":")[0] for r in receiver.received] == ["[ai] Published"]
+    await poll_at(100)  # down for 90 days: the reach stops at max_catch_up_days
+    assert state["since"][-1] == "2025-03-21 13:00:00"  # 30 days back (EDT by then)
+    await poll_at(101)  # up again: the usual window
+    assert state["since"][-1] == "2025-04-18 13:00:00"  # lookback_days: 3 days back

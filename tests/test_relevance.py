@@ -17,7 +17,7 @@ from monitor.models import Document
 from monitor.settings import ConfigError, load_settings
 from monitor.sources.federal_register import parse_document
 from monitor.tuning import Progress, backfill, explain, format_explanations
-from tests.fakes import FakeFederalRegister, offline, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, offline, synthetic_document
 
 RELEVANCE = Path(__file__).parent / "fixtures" / "relevance"
 

@@ -10,9 +10,8 @@ import pytest
 
 from monitor.app import App
 from monitor.settings import ConfigError, load_settings
-from tests.fakes import Receiver, ai_diffusion_rule, offline, synthetic_document
-from tests.test_delivery import SmtpSink, free_port, smtp  # noqa: F401 - fixture
-from tests.test_process import fr_monitor
+from tests.kit.fakes import Receiver, ai_diffusion_rule, offline, synthetic_document
+from tests.kit.service import fr_monitor
 
 CANARY = "CANARY7f3a9c"
 
@@ -21,7 +20,7 @@ def database_bytes(data_dir: Path) -> bytes:
     return b"".join(p.read_bytes() for p in data_dir.glob("fr-monitor.db*"))
 
 
-async def test_canary_never_leaks_from_any_target_or_failure(fake_fr, tmp_path, smtp, monkeypatch):  # noqa: F811
+async def test_canary_never_leaks_from_any_target_or_failure(fake_fr, tmp_path, smtp, monkeypatch):
     _, smtp_port = smtp
     receivers = [await Receiver().start() for _ in range(4)]
     r500, r429, slow, hook = receivers
@@ -71,7 +70,7 @@ url = "mailto://alerts:{CANARY}@127.0.0.1:{smtp_port}?from=a@example.com&to=b@ex
     assert CANARY.encode() not in database_bytes(tmp_path / "data")
 
 
-async def test_refused_target_error_hides_the_secret(tmp_path):
+async def test_refused_target_error_hides_the_secret(tmp_path, cli):
     config = tmp_path / "c.toml"
     config.write_text(f'[targets.x]\nurl = "webhook://user:{CANARY}@10.0.0.8/hook"\n')
     from monitor.notify.targets import check_targets
@@ -79,7 +78,7 @@ async def test_refused_target_error_hides_the_secret(tmp_path):
     with pytest.raises(ConfigError) as caught:
         check_targets(load_settings(config), str(config))
     assert "internal address" in str(caught.value) and CANARY not in str(caught.value)
-    code, out, err = await fr_monitor("check-config", "--config", str(config))
+    code, out, err = await cli("check-config", "--config", str(config))
     assert code == 2 and CANARY not in out + err
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from monitor.settings import EAR_AI_PARTS, ConfigError, load_settings, unknown_environment
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
-from tests.test_process import fr_monitor
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
+from tests.kit.service import fr_monitor
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -65,7 +65,7 @@ def test_a_mounted_config_combines_with_what_the_image_sets(mounted: str, monkey
 # -- check-config tells the whole truth ------------------------------------------------------------------
 
 
-async def test_check_config_lists_everything_enabled(tmp_path: Path) -> None:
+async def test_check_config_lists_everything_enabled(tmp_path: Path, cli) -> None:
     config = tmp_path / "monitor.toml"
     config.write_text(
         '[targets.hook]\nurl = "webhooks://alerts.example.com/fr"\nevents = ["published"]\ndigest = "daily 08:00"\n'
@@ -73,7 +73,7 @@ async def test_check_config_lists_everything_enabled(tmp_path: Path) -> None:
         "[[watchlists]]\nname = 'chips'\nquery = 'chips'\nagencies = ['industry-and-security-bureau']\n"
         "types = ['rule']\ncfr = ['15:744']\nnotify = ['hook']\n"
     )
-    code, out, err = await fr_monitor("check-config", "--config", str(config))
+    code, out, err = await cli("check-config", "--config", str(config))
     assert code == 0, err
     for expected in (
         "federal_register: every 15m",
@@ -89,7 +89,7 @@ async def test_check_config_lists_everything_enabled(tmp_path: Path) -> None:
         "cfr: 15:744",
     ):
         assert expected in out, expected
-    code, out, err = await fr_monitor("check-config", "--config", str(config), "--json")
+    code, out, err = await cli("check-config", "--config", str(config), "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert [s["name"] for s in summary["sources"]] == [
@@ -137,8 +137,8 @@ def test_unknown_environment_variables_are_warned_with_the_closest_name() -> Non
     ]
 
 
-async def test_an_unknown_variable_is_a_warning_not_an_error(tmp_path: Path) -> None:
-    code, out, err = await fr_monitor("check-config", env={"MONITOR_FEDRAL_REGISTER__INTERVAL": "5m"})
+async def test_an_unknown_variable_is_a_warning_not_an_error(tmp_path: Path, cli) -> None:
+    code, out, err = await cli("check-config", env={"MONITOR_FEDRAL_REGISTER__INTERVAL": "5m"})
     assert code == 0 and "configuration is valid" in out
     assert "did you mean 'MONITOR_FEDERAL_REGISTER__INTERVAL'?" in err
 

@@ -8,7 +8,7 @@ import pytest
 from monitor.app import App
 from monitor.settings import load_settings
 from monitor.sources.http import parse_age, with_cache_buster
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, pi_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, pi_document
 
 PI_EXTRA = "[public_inspection]\nenabled = true\ninterval = '5m'\n"
 

@@ -11,8 +11,8 @@ from monitor.app import App
 from monitor.core.clock import month_windows
 from monitor.settings import load_settings
 from monitor.tuning import backfill, explain, format_explanations
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
-from tests.test_process import fr_monitor
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
+from tests.kit.service import fr_monitor
 
 
 def year_of_documents(count: int, seed: int = 7) -> list[dict[str, object]]:

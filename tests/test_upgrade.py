@@ -17,11 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pytest
-
 from monitor.app import App
 from monitor.settings import load_settings
 from monitor.store.schema import migrations
+from tests.kit.fixtures import serving
 
 FIXTURE = Path(__file__).parent / "fixtures" / "upgrade"
 
@@ -38,7 +37,7 @@ def _history() -> ModuleType:
 history = _history()
 
 
-@pytest.fixture
+@serving
 async def upstream() -> AsyncIterator[Any]:
     """The fakes as the release last saw them, with the `archive` target back up."""
     fake = await history.Upstream().start()

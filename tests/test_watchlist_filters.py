@@ -14,7 +14,7 @@ from monitor.core.watchlist import CfrRange, Watchlist, WatchlistError
 from monitor.models import Agency, Document
 from monitor.settings import load_settings
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
-from tests.fakes import synthetic_document
+from tests.kit.fakes import synthetic_document
 
 BIS = Agency("Industry and Security Bureau", "industry-and-security-bureau")
 

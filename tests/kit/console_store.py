@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, pi_document, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, pi_document, synthetic_document
 
 ET = ZoneInfo("America/New_York")
 HOSTILE = '<script>alert("x")</script> Artificial Intelligence <img src=x onerror=alert(1)> @channel <!here>'

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 BIS = {
     "raw_name": "DEPARTMENT OF COMMERCE",
@@ -352,7 +352,7 @@ class Receiver:
             await self.server.close()
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 async def start_service(*args: str, stdout: Any = None, stderr: Any = None, env: dict[str, str] | None = None) -> Any:
