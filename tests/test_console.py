@@ -227,3 +227,34 @@ async def test_status_command(timeline: Path) -> None:
     assert re.search(r"^SOURCE\s+INTERVAL\s+LAST SUCCESS", out, re.M)
     assert "outbox: 0 pending" in out and "latest alerts:" in out and "Rescission of EAR Revisions" in out
     assert not any(secret in out for secret in SECRETS)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/documents/2099-00000", "this monitor has stored nothing under that number"),
+        ("/alerts/999999", "no such alert"),
+        ("/alerts/not-a-number", "no such alert"),
+        ("/no-such-page", "No such page."),
+    ],
+)
+async def test_not_found_is_a_console_page(console: TestClient, path: str, message: str) -> None:
+    response = await console.get(path)
+    page = await response.text()
+    assert response.status == 404 and response.content_type == "text/html"
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert "<title>Not found · fr-monitor</title>" in page and '<a href="/watchlists">Watchlists</a>' in page
+    assert message in page
+
+
+@pytest.mark.parametrize("path", ["/feed.atom?watchlist=nope", "/static/nothing.css"])
+async def test_not_found_for_programs_stays_plain(console: TestClient, path: str) -> None:
+    response = await console.get(path)
+    assert response.status == 404 and response.content_type == "text/plain"
+    assert "<html" not in await response.text()
+
+
+@pytest.mark.parametrize(("days", "shown"), [("", "30 days"), ("7", "7 days"), ("1", "1 day."), ("9999", "365 days")])
+async def test_the_query_trial_says_over_how_many_days(console: TestClient, days: str, shown: str) -> None:
+    page = await get(console, f"/watchlists?query=export&days={days}")
+    assert f"stored over the last {shown}" in page

@@ -132,3 +132,17 @@ async def test_healthcheck_agrees_with_readyz(
     assert err.startswith("fr-monitor: unhealthy: not ready (http://127.0.0.1:")
     assert "/readyz): federal_register: no successful poll yet, 1 poll failed; last error: " in err
     assert err.count("\n") == 1
+
+
+async def test_a_stale_source_says_how_stale_and_what_failed_since(served: Served) -> None:
+    app, client, _ = served
+    await app.run_once()
+    app.store.save_source_failure("federal_register", "federal_register: unexpected status 503", app.clock())
+    started = app.clock()
+    app.clock = lambda: started + 3600  # an hour without a success; interval 1 s, so the limit is 10 minutes
+    status, problems = await ready(client)
+    assert status == 503
+    assert problems == [
+        "federal_register: last success 1h ago (limit 10m); 1 poll failed since, last error: "
+        "federal_register: unexpected status 503"
+    ]

@@ -18,7 +18,7 @@ import json
 from datetime import date, datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from aiohttp import web
 
@@ -68,6 +68,18 @@ def templates() -> Any:
 def page(template: str, **context: Any) -> web.Response:
     html = templates().get_template(template).render(**context)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+def error_page(status: int, message: str, path: str) -> web.Response:
+    """An error (a 404: an unknown alert, document or page) inside the console's layout, with the way back."""
+    search = path.removeprefix("/documents/") if path.startswith("/documents/") else None
+    titles = {404: "Not found", 405: "Not allowed"}
+    html = (
+        templates()
+        .get_template("error.html")
+        .render(title=titles.get(status, f"Error {status}"), message=message, search=search and unquote(search))
+    )
+    return web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
 
 
 def _eastern_midnight(day: str) -> float | None:
@@ -238,11 +250,11 @@ class Console:
         week, month = history.watchlist_counts(now - 7 * 86400), history.watchlist_counts(now - 30 * 86400)
         trial: dict[str, Any] | None = None
         query = request.query.get("query", "").strip()
+        try:
+            days = max(1, min(365, int(request.query.get("days", "30"))))
+        except ValueError:
+            days = 30
         if query:
-            try:
-                days = max(1, min(365, int(request.query.get("days", "30"))))
-            except ValueError:
-                days = 30
             try:
                 matcher = Matcher([Watchlist.build("try", query[:2000])])
             except WatchlistError as exc:
@@ -264,7 +276,7 @@ class Console:
             week=week,
             month=month,
             query=query,
-            days=request.query.get("days", "30"),
+            days=days,
             trial=trial,
         )
 

@@ -16,6 +16,8 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})  # orchestrators probe these without credentials
+# Answers for programs, not people: their errors stay plain text; every other page's error is a console page.
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/feed.atom"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -56,7 +58,13 @@ def guard_middleware(settings: WebSettings) -> Middleware:
             try:
                 response = await handler(request)
             except web.HTTPException as exc:  # 404s and the like get the same headers
-                response = web.Response(status=exc.status, text=exc.text, headers=exc.headers)
+                if exc.status == 404 and request.path not in MACHINE_PATHS and not request.path.startswith("/static/"):
+                    from monitor.web.console import error_page
+
+                    message = (exc.text or "").removeprefix("404: ")
+                    response = error_page(404, message if message != "Not Found" else "No such page.", request.path)
+                else:
+                    response = web.Response(status=exc.status, text=exc.text, headers=exc.headers)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

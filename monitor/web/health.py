@@ -70,14 +70,23 @@ def readiness(app: ServiceView) -> list[str]:
             if now - app.started_at > limit:
                 problems.append(f"{source.name}: no successful poll yet")
         elif now - status.last_success_at > limit:
-            ago = now - status.last_success_at
-            problems.append(f"{source.name}: last success {ago:.0f}s ago (limit {limit:.0f}s)")
+            ago, limit_text = _minutes(now - status.last_success_at), _minutes(limit)
+            failed = status.consecutive_failures
+            since = f"; {_polls(failed)} failed since, last error: {status.last_error}" if failed else ""
+            problems.append(f"{source.name}: last success {ago} ago (limit {limit_text}){since}")
         problems += [
             f"{name}: the last {_polls(part.consecutive_failures)} failed; last error: {part.last_error}"
             for name, part in sorted(rows.items())
             if name.startswith(f"{source.name} ") and part.consecutive_failures >= after
         ]
     return problems + app.failing_loops()
+
+
+def _minutes(seconds: float) -> str:
+    """A duration to the minute, in the units check-config uses: 90061 -> "1d1h1m"."""
+    from monitor.summary import human_duration
+
+    return human_duration(round(seconds / 60) * 60) if seconds >= 60 else human_duration(round(seconds))
 
 
 def _polls(n: int) -> str:
