@@ -54,6 +54,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self.not_modified = Counter(
+            "frmonitor_not_modified",
+            "Conditional requests answered 304 Not Modified (nothing downloaded, nothing parsed)",
+            ["source"],
+            registry=self.registry,
+        )
         self.loop_errors = Counter(
             "frmonitor_loop_errors",
             "Unexpected errors caught in a long-lived loop (a poll, the dispatcher, reminders, retention)",

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -71,6 +72,8 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    not_modified: bool = False  # a 304: `body` is the earlier answer, unchanged upstream
+    past_cache: bool = False  # asked for under a cache buster (a shared cache had answered with an old copy)
 
 
 class HostSpacing:
@@ -110,6 +113,7 @@ class HttpClient:
         max_response_bytes: int = 50 * 1024 * 1024,
         spacing: HostSpacing | None = None,
         on_stale: Callable[[str], object] | None = None,
+        on_not_modified: Callable[[str], object] | None = None,
     ) -> None:
         agent = f"fr-monitor/{__version__}"
         if contact:
@@ -119,6 +123,7 @@ class HttpClient:
         self.max_response_bytes = max_response_bytes
         self.spacing = spacing or HostSpacing({})
         self.on_stale = on_stale
+        self.on_not_modified = on_not_modified
         self._session: aiohttp.ClientSession | None = None
         # URL -> (ETag, Last-Modified, body) of the last 200, for If-None-Match / If-Modified-Since.
         self._validators: dict[str, tuple[str, str, bytes]] = {}
@@ -175,7 +180,8 @@ class HttpClient:
                         url, params = target, None
                         continue
                     body = await self._read_capped(component, resp)
-                    return Response(str(resp.url), resp.status, dict(resp.headers), body)
+                    # Header names are case-insensitive (an "Etag" or "etag" is an ETag): kept so, not as a dict.
+                    return Response(str(resp.url), resp.status, resp.headers.copy(), body)
             except SourceError:
                 raise
             except TimeoutError:
@@ -210,11 +216,14 @@ class HttpClient:
         params: Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         remember: bool = True,
+        validators_of: str | None = None,
     ) -> Response:
         """GET with retries: a 429, a 5xx or a timeout is tried again (up to RETRIES times) after a backoff,
         never before the host's Retry-After has passed; a longer Retry-After ends the poll with it, so the
-        scheduler can wait it out. Validators from an earlier answer are sent, and a 304 returns that answer."""
-        key = url + ("?" + "&".join(f"{k}={v}" for k, v in params) if params else "")
+        scheduler can wait it out. Validators from an earlier answer are sent, and a 304 returns that answer
+        (marked `not_modified`). `validators_of` names the request whose validators to send instead (the same
+        request under a cache buster: the origin answers 304 only if its list is the one we hold)."""
+        key = validators_of or request_key(url, params)
         host = urlsplit(url).netloc
         request_headers = dict(headers or {})
         if cached := self._validators.get(key):
@@ -233,7 +242,9 @@ class HttpClient:
                 await asyncio.sleep(RETRY_BASE * 2**attempt)
                 continue
             if response.status == 304 and cached:
-                return Response(response.url, 200, response.headers, cached[2])
+                if self.on_not_modified is not None:
+                    self.on_not_modified(component)
+                return Response(response.url, 200, response.headers, cached[2], not_modified=True)
             if response.status == 429 or response.status >= 500:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
                 if retry_after is not None:
@@ -263,11 +274,27 @@ class HttpClient:
     ) -> Any:
         """GET and decode JSON; a non-2xx status or a body that is not JSON raises SourceError. With `max_age`,
         an answer a shared cache kept longer than that is asked for again past the cache (see the top)."""
+        return decode_json(component, await self.get_fresh(component, url, params, max_age))
+
+    async def get_fresh(
+        self,
+        component: str,
+        url: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        max_age: float | None = None,
+        past_cache: bool = False,
+    ) -> Response:
+        """GET a JSON answer no older than `max_age` (see get_json), undecoded: a caller that checks often reads
+        `not_modified` and decodes only an answer that changed (decode_json). With `past_cache`, straight past
+        the shared cache (for a caller that found it answering with old copies before)."""
         headers = {"Accept": "application/json"}
-        response = await self.fetch(component, url, params, headers=headers)
+        host = urlsplit(url).netloc
+        if past_cache:
+            response = await self.get_past_cache(component, url, params)
+        else:
+            response = await self.fetch(component, url, params, headers=headers)
         age = parse_age(response.headers.get("Age"))
-        if max_age is not None and age is not None and age > max_age:
-            host = urlsplit(url).netloc
+        if max_age is not None and age is not None and age > max_age and not response.past_cache:
             log.warning(
                 "stale answer from a cache in front of %s (Age %.0fs, more than %.0fs): asking the origin",
                 host,
@@ -277,25 +304,50 @@ class HttpClient:
             )
             if self.on_stale is not None:
                 self.on_stale(component)
-            fresh_url, fresh_params = with_cache_buster(url, params, time.time())
-            response = await self.fetch(component, fresh_url, fresh_params, headers=headers, remember=False)
-            again = parse_age(response.headers.get("Age"))
-            if again is not None and again > max_age:
-                if self.on_stale is not None:
-                    self.on_stale(component)
-                raise SourceError(
-                    f"{component}: answers from {host} stay stale (Age {again:.0f}s) even past the cache; "
-                    "nothing was read from them",
-                    "stale",
-                )
-        if not 200 <= response.status < 300:
-            detail = _error_detail(response.body)
-            raise SourceError(f"{component}: unexpected status {response.status}{detail}", f"http_{response.status}")
-        try:
-            return json.loads(response.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            kind = "an HTML page" if response.body.lstrip()[:1] == b"<" else "malformed JSON"
-            raise SourceError(f"{component}: response is {kind}, not JSON ({exc})", "malformed") from None
+            response = await self.get_past_cache(component, url, params)
+        again = parse_age(response.headers.get("Age"))
+        if response.past_cache and max_age is not None and again is not None and again > max_age:
+            if self.on_stale is not None:
+                self.on_stale(component)
+            raise SourceError(
+                f"{component}: answers from {host} stay stale (Age {again:.0f}s) even past the cache; "
+                "nothing was read from them",
+                "stale",
+            )
+        return response
+
+    async def get_past_cache(
+        self, component: str, url: str, params: Sequence[tuple[str, str]] | None = None
+    ) -> Response:
+        """The same request under a URL no shared cache has seen (`_=<epoch seconds>`), conditional on the
+        answer held for the plain URL: the origin answers 304 only if its list is that one, so an unchanged list
+        still costs nothing. A 200 is held for the plain URL (one entry per URL, never one per buster)."""
+        fresh_url, fresh_params = with_cache_buster(url, params, time.time())
+        response = await self.fetch(
+            component,
+            fresh_url,
+            fresh_params,
+            headers={"Accept": "application/json"},
+            validators_of=request_key(url, params),
+        )
+        return dataclasses.replace(response, past_cache=True)
+
+
+def request_key(url: str, params: Sequence[tuple[str, str]] | None) -> str:
+    """The key a request's validators are kept under."""
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params) if params else "")
+
+
+def decode_json(component: str, response: Response) -> Any:
+    """An answer's JSON; a non-2xx status or a body that is not JSON raises SourceError."""
+    if not 200 <= response.status < 300:
+        detail = _error_detail(response.body)
+        raise SourceError(f"{component}: unexpected status {response.status}{detail}", f"http_{response.status}")
+    try:
+        return json.loads(response.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        kind = "an HTML page" if response.body.lstrip()[:1] == b"<" else "malformed JSON"
+        raise SourceError(f"{component}: response is {kind}, not JSON ({exc})", "malformed") from None
 
 
 def _error_detail(body: bytes) -> str:
