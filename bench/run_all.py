@@ -29,6 +29,7 @@ def main() -> None:
     run("matching.py")
     run("relevance.py")
     run("catch_up.py")
+    run("earliest.py")
     run("console.py", "--requests", "100")
     run("startup.py")
     run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")
