@@ -15,7 +15,7 @@ from monitor.core.matching import Matcher
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
-from monitor.runner import PartwiseSource, PollOutcome, Source, poll_source, queue_reminders
+from monitor.runner import PartwiseSource, PollOutcome, Rereading, Source, poll_source, queue_reminders
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
@@ -184,7 +184,7 @@ class App:
         self._count(outcome)
         if outcome.ok and isinstance(source, FederalRegisterSource):
             await self._tell_skipped_dates(source)
-        if outcome.ok and isinstance(source, PartwiseSource):
+        if outcome.ok and isinstance(source, (PartwiseSource, Rereading)):
             await self._track_parts(source, outcome)
         if not outcome.ok:
             await self._tell_ops_if_stuck(

@@ -1,8 +1,9 @@
 """One poll of one source, as a story, read top to bottom in `poll_source`:
 
-    load known (the source's status) -> fetch -> diff against the stored snapshots -> enrich (complete feed
-    items from the API, add linked pages' text, read full texts, resolve public inspection departures) ->
-    plan (pure: monitor.core.plan) -> save (one transaction: Store.save_plan)
+    load known (the source's status) -> fetch (and read again the watched documents that left the window) ->
+    diff against the stored snapshots -> enrich (complete feed items from the API, add linked pages' text, read
+    full texts, resolve public inspection departures) -> plan (pure: monitor.core.plan) -> save (one
+    transaction: Store.save_plan)
 
 And the deadline reminders, which no poll causes. A source error is caught here and nowhere deeper: it is
 logged with the source's name, recorded as a failed poll, and nothing stored changes. The first successful poll
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from monitor.core.clock import eastern_today
+from monitor.core.deadlines import batches, due_for_reread
 from monitor.core.diffing import diff_document
 from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
@@ -91,6 +93,50 @@ class PollOutcome:
     retry_after: float | None = None
     documents: int = 0
     failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
+
+
+@runtime_checkable
+class Rereading(Protocol):
+    """A source whose alerted documents with a date ahead are read again by number once they left its window
+    (the Federal Register: a comment period extended, an effective date delayed; monitor.core.deadlines)."""
+
+    name: str
+
+    async def fetch_numbers(self, numbers: Sequence[str]) -> tuple[list[Document], list[str]]:
+        """(the documents found, the numbers not found); one request."""
+        ...
+
+
+REREAD_PART = "watched documents"  # how a failed re-read is reported: a part of the poll that failed
+
+
+@dataclass(frozen=True)
+class Reread:
+    documents: list[Document] = dataclasses.field(default_factory=list)
+    numbers: list[str] = dataclasses.field(default_factory=list)  # asked for, found or not
+    failures: tuple[tuple[str, SourceError], ...] = ()
+
+
+async def reread_watched(source: Source, store: Store, fetched: Sequence[Document], now: datetime) -> Reread:
+    """The watched documents the poll did not fetch, read again by number when due, in batches. A failed request
+    ends the re-reading for this poll and is reported as a failed part: the window's documents are stored as
+    usual, and what was not read is due again at the next poll."""
+    if not isinstance(source, Rereading):
+        return Reread()
+    watched = store.load_watched(source.name, eastern_today(now).isoformat())
+    due = due_for_reread(watched, {d.number for d in fetched}, now.timestamp())
+    documents: list[Document] = []
+    numbers: list[str] = []
+    for batch in batches(due):
+        try:
+            found, missing = await source.fetch_numbers(batch)
+        except SourceError as exc:
+            return Reread(documents, numbers, ((REREAD_PART, exc),))
+        if missing:
+            log.info("watched documents not found by number: %s", ", ".join(missing), extra={"source": source.name})
+        documents += found
+        numbers += batch
+    return Reread(documents, numbers)
 
 
 def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
@@ -259,6 +305,8 @@ async def poll_source(
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
     crash_point("after_fetch")
     failed_parts = tuple(source.part_failures) if isinstance(source, PartwiseSource) else ()
+    reread = Reread() if baseline else await reread_watched(source, store, documents, now)
+    documents, failed_parts = [*documents, *reread.documents], (*failed_parts, *reread.failures)
     for _, error in failed_parts:
         log.warning("part of the poll failed: %s", error, extra={"source": source.name, "error": error.reason})
 
@@ -269,6 +317,7 @@ async def poll_source(
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
     enriched = await enrich(source, store, evaluator, full_text, documents, changes, baseline, now)
+    enriched = dataclasses.replace(enriched, reread=reread.numbers)
     known = Known(
         previous=previous,
         memory=load_memory(store, [c.document for c in enriched.evaluated]),
@@ -347,5 +396,6 @@ def queue_reminders(
         for document, name in store.load_deadline_candidates(eastern_today(now).isoformat())
         if name in evaluator.watchlists
     ]
-    alerts = due_reminders(tracked, now, hour, minute)
+    moves = store.load_date_moves([document.number for document, _ in tracked])
+    alerts = due_reminders(tracked, now, hour, minute, moves)
     return store.save_alerts(queue(alerts, routing, clock()), clock()) if alerts else 0

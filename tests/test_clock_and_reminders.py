@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from monitor.core.clock import eastern_today, lookback_window
+from monitor.core.deadlines import DateMove
 from monitor.core.lifecycle import due_reminders
 from monitor.core.watchlist import Watchlist
 from monitor.models import Document
@@ -53,27 +54,57 @@ def deadline_doc(**dates: date) -> Document:
 @pytest.mark.parametrize(
     ("instant", "expected"),
     [
-        ("2025-03-09 11:59", ["comments_close_on-7d"]),  # 07:59 EDT the day before: 1d not yet, 7d still is
-        ("2025-03-09 12:00", ["comments_close_on-1d"]),  # 08:00 EDT, the first morning of DST
+        ("2025-03-09 11:59", ["comments_close_on-2025-03-10-7d"]),  # 07:59 EDT the day before: 1d not yet, 7d is
+        ("2025-03-09 12:00", ["comments_close_on-2025-03-10-1d"]),  # 08:00 EDT, the first morning of DST
         ("2025-03-03 12:59", []),  # 07:59 EST, seven days before
-        ("2025-03-03 13:00", ["comments_close_on-7d"]),
-        ("2025-03-05 15:00", ["comments_close_on-7d"]),  # seen late: the nearest due reminder only
+        ("2025-03-03 13:00", ["comments_close_on-2025-03-10-7d"]),
+        ("2025-03-05 15:00", ["comments_close_on-2025-03-10-7d"]),  # seen late: the nearest due reminder only
         ("2025-03-10 13:00", []),  # the deadline's own day: too late to remind
     ],
 )
 def test_reminder_times_across_dst(instant: str, expected: list[str]) -> None:
     doc = deadline_doc(comments_close_on=date(2025, 3, 10))
-    alerts = due_reminders([(doc, WATCHLIST)], utc(instant), 8)
+    alerts = due_reminders([(doc, WATCHLIST)], utc(instant), 8, 0, {})
     assert [a.key.rsplit(":", 1)[1] for a in alerts] == expected
 
 
 def test_only_the_nearest_reminder_when_several_are_due() -> None:
     doc = deadline_doc(effective_on=date(2025, 3, 10))
-    (alert,) = due_reminders([(doc, WATCHLIST)], utc("2025-03-09 15:00"), 8)
-    assert alert.key.endswith("effective_on-1d")
+    (alert,) = due_reminders([(doc, WATCHLIST)], utc("2025-03-09 15:00"), 8, 0, {})
+    assert alert.key.endswith("effective_on-2025-03-10-1d")
     assert alert.facts[0].value == "Takes effect 2025-03-10, in 1 day"
 
 
 def test_watchlist_without_deadline_events_gets_no_reminders() -> None:
     watchlist = Watchlist.build("w", "x", events=["published"])
-    assert due_reminders([(deadline_doc(effective_on=date(2025, 3, 10)), watchlist)], utc("2025-03-09 15:00"), 8) == []
+    doc = deadline_doc(effective_on=date(2025, 3, 10))
+    assert due_reminders([(doc, watchlist)], utc("2025-03-09 15:00"), 8, 0, {}) == []
+
+
+def test_a_moved_date_is_a_new_reminder_that_says_where_it_moved_from() -> None:
+    before = deadline_doc(comments_close_on=date(2025, 3, 10))
+    after = deadline_doc(comments_close_on=date(2025, 4, 10))
+    (old,) = due_reminders([(before, WATCHLIST)], utc("2025-03-03 15:00"), 8, 0, {})
+    moves = {
+        ("2025-00001", "comments_close_on"): DateMove(
+            "2025-00001", "comments_close_on", date(2025, 3, 10), date(2025, 4, 10)
+        )
+    }
+    (new,) = due_reminders([(after, WATCHLIST)], utc("2025-04-03 15:00"), 8, 0, moves)
+    assert old.key != new.key
+    assert new.key.endswith(":comments_close_on-2025-04-10-7d")
+    assert new.facts[0].value == "Comments close 2025-04-10 (extended from 2025-03-10), in 7 days"
+    earlier = {
+        ("2025-00001", "comments_close_on"): DateMove(
+            "2025-00001", "comments_close_on", date(2025, 5, 1), date(2025, 4, 10)
+        )
+    }
+    (sooner,) = due_reminders([(after, WATCHLIST)], utc("2025-04-03 15:00"), 8, 0, earlier)
+    assert sooner.facts[0].value == "Comments close 2025-04-10 (moved from 2025-05-01), in 7 days"
+    stale = {
+        ("2025-00001", "comments_close_on"): DateMove(
+            "2025-00001", "comments_close_on", date(2025, 4, 10), date(2025, 5, 1)
+        )
+    }
+    (unmoved,) = due_reminders([(after, WATCHLIST)], utc("2025-04-03 15:00"), 8, 0, stale)  # a move it has undone
+    assert unmoved.facts[0].value == "Comments close 2025-04-10, in 7 days"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from monitor.core.clock import EASTERN
+from monitor.core.deadlines import DEADLINE_FIELDS, DateMove, moved_note, reminder_version
 from monitor.core.identity import alert_key, corrected_number, ecfr_part_item_of_section, follow_keys
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist
@@ -305,17 +306,22 @@ class Evaluator:
 
 # -- deadline reminders ----------------------------------------------------------------------------------
 
-DEADLINE_FIELDS = {"comments_close_on": "Comments close", "effective_on": "Takes effect"}
-
 
 def due_reminders(
-    tracked: Iterable[tuple[Document, Watchlist]], now: datetime, reminder_hour: int, reminder_minute: int = 0
+    tracked: Iterable[tuple[Document, Watchlist]],
+    now: datetime,
+    reminder_hour: int,
+    reminder_minute: int,
+    moves: Mapping[tuple[str, str], DateMove],
 ) -> list[Alert]:
-    """Reminders due at `now` for the deadlines of documents that matched.
+    """Reminders due at `now` for the deadlines of documents that matched; `moves` holds the latest move of each
+    (document number, date field) that moved.
 
     A reminder `Nd` is due from `reminder_hour` (US Eastern) on the day N days before the deadline, until the
     deadline's day. When several of a deadline's reminders are due at once (the document was seen late), only
-    the nearest is sent: "closes tomorrow" says all there is to say. Keys make each reminder happen once.
+    the nearest is sent: "closes tomorrow" says all there is to say. Keys make each reminder happen once for
+    each date (monitor.core.deadlines): when a date moves, its reminders start again for the new date and say
+    where it moved from.
     """
     local = now.astimezone(EASTERN)
     today = local.date()
@@ -336,10 +342,11 @@ def due_reminders(
                 continue
             days = min(due)
             left = (deadline - today).days
-            fact = Fact("Reminder", f"{label} {deadline.isoformat()}, in {left} day{'s' if left != 1 else ''}")
+            moved = moved_note(deadline, moves.get((document.number, field_name)))
+            fact = Fact("Reminder", f"{label} {deadline.isoformat()}{moved}, in {left} day{'s' if left != 1 else ''}")
             alerts.append(
                 Alert(
-                    key=alert_key("deadline", document, watchlist.name, f"{field_name}-{days}d"),
+                    key=alert_key("deadline", document, watchlist.name, reminder_version(field_name, deadline, days)),
                     event="deadline",
                     watchlist=watchlist.name,
                     document=document,

@@ -2,7 +2,8 @@
 of what to store, whom to alert, and when each delivery is first due.
 
 The order the runner follows (monitor.runner.poll_source):
-    load known -> fetch -> diff -> enrich (complete, follow links, full texts, departures) -> plan -> save
+    load known -> fetch (and read watched documents again) -> diff -> enrich (complete, follow links, full texts,
+    departures) -> plan -> save
 The plan is the only input of the store's one transaction for the poll (Store.save_plan), and nothing changes
 it after it is built.
 """
@@ -13,6 +14,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from monitor.core.deadlines import DateMove, date_moves
 from monitor.core.identity import follow_keys
 from monitor.core.lifecycle import Evaluation, Evaluator, Memory
 from monitor.core.routing import Routing
@@ -58,6 +60,7 @@ class Enriched:
     resolved: Mapping[str, str] = field(default_factory=dict)  # number -> published | withdrawn | gone
     held: Mapping[str, int] = field(default_factory=dict)  # new items waiting to be completed -> polls waited
     checked: Sequence[str] = ()  # departures asked about now and still unresolved: to the back of the queue
+    reread: Sequence[str] = ()  # watched documents read again by number (found or not): read until the next due
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class PollPlan:
     held: Mapping[str, int]  # new items still waiting to be completed -> polls waited
     released: tuple[str, ...]  # new items that went through: no longer waiting
     checked: tuple[str, ...] = ()  # public inspection departures asked about now, still unresolved
+    moves: tuple[DateMove, ...] = ()  # dates of stored documents that changed (monitor.core.deadlines)
+    reread: tuple[str, ...] = ()  # watched documents read again now
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -123,4 +128,6 @@ def plan_poll(
         held=dict(enriched.held),
         released=tuple(c.document.number for c in enriched.changes if c.kind == "new"),
         checked=tuple(enriched.checked),
+        moves=tuple(date_moves(enriched.changes, known.previous)),
+        reread=tuple(enriched.reread),
     )

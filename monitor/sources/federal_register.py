@@ -191,6 +191,19 @@ def parse_search_page(data: Any) -> SearchPage:
     )
 
 
+def parse_documents_by_number(data: Any, several: bool) -> list[Document]:
+    """The answer to `documents/{numbers}.json`: for several numbers {"count", "results", "errors": {"not_found"}}
+    (no `results` when none was found), for one number the document itself."""
+    if not several:
+        return [parse_document(data)]
+    if not isinstance(data, dict):
+        raise ParseError(f"the answer is {type(data).__name__}, not an object")
+    results = data.get("results", [])
+    if not isinstance(results, list):
+        raise ParseError("results is not a list")
+    return [parse_document(r) for r in results]
+
+
 def rebase_url(next_url: str, base_url: str) -> str:
     """Point an API-built URL (…/api/v1/documents?…) at the configured base, keeping path and query."""
     parts = urlsplit(next_url)
@@ -266,6 +279,26 @@ class FederalRegisterSource:
             url = rebase_url(page.next_page_url, self.settings.base_url) if page.next_page_url else None
             params = None
         raise SourceError(f"{NAME}: more than {MAX_PAGES} pages; narrow lookback_days", "too_many_pages")
+
+    async def fetch_numbers(self, numbers: Sequence[str]) -> tuple[list[Document], list[str]]:
+        """Documents by number in one request, `documents/{n1},{n2}.json` (the API answers up to 250 a request;
+        callers ask in smaller batches): (those found, the numbers not found)."""
+        if not numbers:
+            return [], []
+        url = urljoin(self.settings.base_url, f"documents/{quote(','.join(numbers), safe=',')}.json")
+        params = [("fields[]", name) for name in FIELDS]
+        try:
+            data = await self.http.get_json(NAME, url, params, max_age=self.interval)
+        except SourceError as exc:
+            if len(numbers) == 1 and exc.reason == "http_404":  # one number is answered as one document, or 404
+                return [], list(numbers)
+            raise
+        try:
+            found = parse_documents_by_number(data, len(numbers) > 1)
+        except ParseError as exc:
+            raise SourceError(f"{NAME}: unexpected answer for documents by number: {exc}", "malformed") from None
+        numbers_found = {d.number for d in found}
+        return found, [n for n in numbers if n not in numbers_found]
 
     async def fetch_one(self, number: str) -> Document:
         """One document by number (documents/{number}.json)."""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.core.deadlines import DateMove, LaterDate, dates_set_later
 from monitor.models import Alert, Delivery, Document
 from monitor.store.store import Store, _delivery
 
@@ -87,6 +88,8 @@ class DocumentLife:
     inspection: str | None  # how it left public inspection: published, withdrawn, gone; None while on it
     corrections: list[str] = field(default_factory=list)  # numbers of documents correcting it
     followed: list[AlertSummary] = field(default_factory=list)  # alerts of documents sharing its RINs/dockets
+    date_moves: list[tuple[DateMove, float]] = field(default_factory=list)  # its dates that moved, and when seen
+    dated_later: list[LaterDate] = field(default_factory=list)  # later documents on its RINs/dockets setting dates
 
 
 def _summary(row: Any) -> AlertSummary:
@@ -242,7 +245,10 @@ class History:
             inspection = status[0]["resolution"] or "left the list"
         corrections = [s.document.number for s in self._snapshots_correcting(number) if s.document.number != number]
         followed = self._followed(snapshots, number)
-        return DocumentLife(number, snapshots, alerts, inspection, corrections, followed)
+        rule = next((s.document for s in snapshots if s.source == "federal_register"), None)
+        dated_later = dates_set_later(rule, self._sharing_keys(snapshots, number)) if rule else []
+        moves = self.store.load_date_history(number)
+        return DocumentLife(number, snapshots, alerts, inspection, corrections, followed, moves, dated_later)
 
     def _snapshots_correcting(self, number: str) -> list[Snapshot]:
         rows = self._rows(
@@ -262,20 +268,28 @@ class History:
 
     def _followed(self, snapshots: list[Snapshot], number: str) -> list[AlertSummary]:
         """Alerts of other documents that share this one's RINs or dockets (what following it caught)."""
+        found = self._numbers_sharing_keys(snapshots, number, ("federal_register", "public_inspection"))
+        return self._alerts_for(sorted(found))
+
+    def _numbers_sharing_keys(self, snapshots: list[Snapshot], number: str, sources: Sequence[str]) -> set[str]:
         keys = {r for s in snapshots for r in s.document.regulation_id_numbers} | {
             d for s in snapshots for d in s.document.docket_ids
         }
-        if not keys:
-            return []
         found: set[str] = set()
+        marks = ",".join("?" * len(sources))
         for key in sorted(keys)[:10]:
             rows = self._rows(
-                "SELECT DISTINCT number FROM snapshots WHERE source IN ('federal_register', 'public_inspection') "
+                f"SELECT DISTINCT number FROM snapshots WHERE source IN ({marks}) "  # noqa: S608
                 "AND number != ? AND data LIKE ? LIMIT 50",
-                [number, f'%"{key}"%'],
+                [*sources, number, f'%"{key}"%'],
             )
             found |= {r["number"] for r in rows}
-        return self._alerts_for(sorted(found))
+        return found
+
+    def _sharing_keys(self, snapshots: list[Snapshot], number: str) -> list[Document]:
+        """Federal Register documents that share this one's RINs or dockets."""
+        numbers = self._numbers_sharing_keys(snapshots, number, ("federal_register",))
+        return list(self.store.load_snapshots("federal_register", sorted(numbers)).values())
 
     def watchlist_counts(self, since: float) -> dict[str, int]:
         rows = self._rows(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
+from monitor.core.deadlines import DateMove
 from monitor.models import Document
 from monitor.store.snapshots import Snapshots
 
@@ -51,6 +53,17 @@ class Memory(Snapshots):  # filing times are read from the public inspection sna
         for number in plan.checked:  # asked about, still unresolved: the others' turn comes first next time
             self.db.execute(
                 "UPDATE pi_status SET updated_at = ? WHERE number = ? AND resolution IS NULL", [now, number]
+            )
+        for move in plan.moves:
+            self.db.execute(
+                "INSERT INTO date_moves (source, number, field, before, after, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [plan.source, move.number, move.field, _iso(move.before), _iso(move.after), now],
+            )
+        for number in plan.reread:
+            self.db.execute(
+                "INSERT INTO rereads (number, read_at) VALUES (?, ?)"
+                " ON CONFLICT (number) DO UPDATE SET read_at = excluded.read_at",
+                [number, now],
             )
 
     def _by_key(self, sql: str, values: Sequence[str]) -> dict[str, frozenset[str]]:
@@ -97,3 +110,46 @@ class Memory(Snapshots):  # filing times are read from the public inspection sna
             [today, today],
         )
         return [(Document.from_dict(json.loads(r["data"])), r["watchlist"]) for r in rows]
+
+    def load_watched(self, source: str, today: str) -> dict[str, float | None]:
+        """Documents of `source` a watchlist matched with a date from `today` (ISO) on -> when each was last read
+        again by number (None: never)."""
+        rows = self._rows(
+            """
+            SELECT s.number, r.read_at FROM snapshots s LEFT JOIN rereads r ON r.number = s.number
+            WHERE s.source = ? AND (json_extract(s.data, '$.comments_close_on') >= ?
+                                    OR json_extract(s.data, '$.effective_on') >= ?)
+              AND EXISTS (SELECT 1 FROM matches m WHERE m.source = s.source AND m.number = s.number)
+            """,
+            [source, today, today],
+        )
+        return {r["number"]: r["read_at"] for r in rows}
+
+    def load_date_moves(self, numbers: Sequence[str]) -> dict[tuple[str, str], DateMove]:
+        """The latest move of each date of these documents that ever moved: (number, field) -> the move."""
+        moves: dict[tuple[str, str], DateMove] = {}
+        wanted = list(dict.fromkeys(numbers))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = self._rows(
+                f"SELECT number, field, before, after FROM date_moves WHERE number IN ({','.join('?' * len(chunk))})"  # noqa: S608
+                " ORDER BY id",
+                chunk,
+            )
+            for r in rows:  # in the order they were seen: the latest stays
+                number, name = r["number"], r["field"]
+                moves[(number, name)] = DateMove(number, name, _day(r["before"]), _day(r["after"]))
+        return moves
+
+    def load_date_history(self, number: str) -> list[tuple[DateMove, float]]:
+        """Every move of this document's dates, with when it was seen, oldest first."""
+        rows = self._rows("SELECT * FROM date_moves WHERE number = ? ORDER BY id", [number])
+        return [(DateMove(number, r["field"], _day(r["before"]), _day(r["after"])), r["seen_at"]) for r in rows]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -186,3 +188,47 @@ def m007_silences(db: Database) -> None:
     )
     db.execute("ALTER TABLE alerts ADD COLUMN silence_id INTEGER REFERENCES silences(id)")
     db.execute("CREATE INDEX alerts_silence ON alerts (silence_id) WHERE silence_id IS NOT NULL")
+
+
+@migrations()
+def m008_dated_reminders(db: Database) -> None:
+    """Reminders keyed by the date they remind of, the dates that moved, and when each watched document was
+    last read again by number (monitor.core.deadlines).
+
+    A reminder stored before this had a key without its date ("deadline:federal_register:2025-00636:ai:
+    comments_close_on-7d"); it gets the date its stored alert counted down to ("...comments_close_on-2025-05-15-7d"),
+    so the reminders already sent for a date that has not moved are not sent again. The format is written out
+    here, not imported: a migration keeps meaning what it meant when it was written."""
+    db.execute(
+        """
+        CREATE TABLE date_moves (       -- a comments-close or effective date of a stored document that changed
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            number TEXT NOT NULL,
+            field TEXT NOT NULL,        -- comments_close_on | effective_on
+            before TEXT,                -- ISO dates; NULL: none
+            after TEXT,
+            seen_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX date_moves_number ON date_moves (number, field, id)")
+    db.execute(
+        """
+        CREATE TABLE rereads (          -- watched documents outside the search window: when last read by number
+            number TEXT PRIMARY KEY,
+            read_at REAL NOT NULL
+        )
+        """
+    )
+    rows = db.execute("SELECT id, key, data FROM alerts WHERE event = 'deadline'").fetchall()
+    for alert_id, key, data in rows:
+        head, _, version = key.rpartition(":")
+        field, _, days = version.rpartition("-")
+        alert = json.loads(data)
+        day = alert.get("document", {}).get(field)
+        if field not in ("comments_close_on", "effective_on") or not days.endswith("d") or not day:
+            continue  # already dated, or not a reminder this code wrote
+        new_key = f"{head}:{field}-{day}-{days}"
+        alert["key"] = new_key
+        db.execute("UPDATE alerts SET key = ?, data = ? WHERE id = ?", [new_key, json.dumps(alert), alert_id])

@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlencode
 from aiohttp import web
 
 from monitor.core.clock import EASTERN, eastern_timestamp, eastern_today, format_eastern_time
+from monitor.core.deadlines import DEADLINE_FIELDS
 from monitor.models import EVENTS
 from monitor.store.history import AlertFilter, History
 from monitor.web.health import readiness
@@ -239,6 +240,7 @@ class Console:
             published=published,
             lead=lead,
             deadlines=deadlines,
+            date_labels=DEADLINE_FIELDS,
         )
 
     async def watchlists(self, request: web.Request) -> web.Response:

@@ -162,6 +162,7 @@ class FakeFederalRegister:
     pi_mode: str = "ok"  # ok | status:NNN | empty | half | malformed
     pi_fetches: list[str] = field(default_factory=list)  # one entry a request: the number(s) asked for
     number_fetches: list[str] = field(default_factory=list)  # documents/{numbers}.json, one entry a request
+    by_number_mode: str = "ok"  # ok | status:NNN: how documents/{numbers}.json answers
     # Full text: number -> raw text, and when each download happened (loop time).
     full_texts: dict[str, str] = field(default_factory=dict)
     full_text_fetches: list[tuple[str, float]] = field(default_factory=list)
@@ -231,6 +232,9 @@ class FakeFederalRegister:
 
     async def handle_one(self, request: web.Request) -> web.Response:
         self.number_fetches.append(request.match_info["number"])
+        if self.by_number_mode.startswith("status:"):
+            code = int(self.by_number_mode.split(":")[1])
+            return web.json_response({"status": code, "message": "fake failure"}, status=code)
         return self.by_numbers(
             request.match_info["number"],
             lambda number: next((d for d in self.documents if d["document_number"] == number), None),
