@@ -9,6 +9,7 @@ exactly what the release last saw. Every migration added after the release is ex
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sqlite3
 import sys
@@ -67,6 +68,17 @@ WHAT_MUST_SURVIVE = {
 }
 
 
+def dated_reminder_keys(db: Path) -> dict[str, str]:
+    """Migration m007_dated_reminders: each reminder key the release wrote ("...:comments_close_on-7d") -> the key
+    it has after, with the date its stored alert counted down to ("...:comments_close_on-2025-03-17-7d")."""
+    renamed = {}
+    for key, data in rows(db, "SELECT key, data FROM alerts WHERE event = 'deadline'"):
+        head, _, version = key.rpartition(":")
+        field, _, days = version.rpartition("-")
+        renamed[key] = f"{head}:{field}-{json.loads(data)['document'][field]}-{days}"
+    return renamed
+
+
 async def run(config: Path, when: str) -> list[Any]:
     app = App(load_settings(config), clock=lambda: history.at(when))
     try:
@@ -86,6 +98,15 @@ async def test_a_previous_release_database_runs_on_with_no_alert_no_repeat_and_n
     )
     assert len(before["alerts"]) == 11 and pending == [(pending[0][0], "archive")]  # the fixture is what it says
     assert {t for _, t in before["sent"]} == {"team", "archive"}
+    # Reminders are keyed by their date now: the migration adds it to the keys stored before, so they keep
+    # meaning the reminders already sent (none of them is sent again below).
+    renamed = dated_reminder_keys(db)
+    assert len(renamed) == 2
+
+    def migrated(found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return sorted((renamed.get(row[0], row[0]), *row[1:]) for row in found)
+
+    before["alerts"], before["sent"], pending = migrated(before["alerts"]), migrated(before["sent"]), migrated(pending)
     config = history.write_config(upstream, tmp_path, data)
 
     # The same upstream, later that day (the pending delivery's back-off has passed): nothing new to say.
