@@ -10,7 +10,6 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlite_utils import Database
@@ -22,29 +21,15 @@ from monitor.core.plan import queue
 from monitor.core.routing import Routing
 from monitor.core.watchlist import Watchlist
 from monitor.models import Document
-from monitor.runner import REREAD_PART, PollOutcome
+from monitor.runner import REREAD_PART
 from monitor.settings import load_settings
 from monitor.store import schema
 from monitor.store.base import DB_FILENAME
 from monitor.store.store import Store
 from monitor.web import build_web_app
-from tests.fakes import FakeFederalRegister, Receiver, synthetic_document
-
-ET = ZoneInfo("America/New_York")
-
-
-def at(text: str) -> float:
-    """'2026-03-02 09:00' US Eastern -> epoch seconds."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ET).timestamp()
-
-
-async def step(config: Path, when: str) -> list[PollOutcome]:
-    """One `run --once` at a simulated time, as a fresh process would (a restart every step)."""
-    app = App(load_settings(config), clock=lambda: at(when))
-    try:
-        return await app.run_once()
-    finally:
-        await app.close()
+from tests.kit.clock import ET, Clock, at
+from tests.kit.fakes import FakeFederalRegister, Receiver, synthetic_document
+from tests.kit.service import step
 
 
 def by_number(fake: FakeFederalRegister) -> list[list[str]]:
@@ -181,7 +166,7 @@ async def test_requests_per_day_spent_rereading(fake_fr: FakeFederalRegister, wr
     config = write_config(fake_fr)
     config.write_text(config.read_text().replace("per_page = 2\n", "per_page = 1000\n"))
     figures = {}
-    moment = [0.0]  # the service's clock, moved by the test
+    clock = Clock()  # the service's clock, moved by the test
     for watched in (50, 500):
         fake_fr.documents = [
             ai_rule(f"2026-9{i:04d}", comments_close_on="2026-06-01", publication_date="2026-03-02")
@@ -191,19 +176,19 @@ async def test_requests_per_day_spent_rereading(fake_fr: FakeFederalRegister, wr
         settings = load_settings(config)
         data = Path(settings.data_dir)
         (data / DB_FILENAME).unlink(missing_ok=True)
-        moment[0] = at("2026-03-02 09:00")
-        app = App(settings, clock=lambda: moment[0])
+        clock.now = at("2026-03-02 09:00")
+        app = App(settings, clock=clock)
         try:
             (source,) = app.sources
             await app.poll(source)  # the baseline: every rule matched, so every rule is watched
-            moment[0] = at("2026-03-09 23:45")  # a poll the day before, its window past the rules
+            clock.now = at("2026-03-09 23:45")  # a poll the day before, its window past the rules
             await app.poll(source)
             fake_fr.number_fetches.clear()
-            moment[0] = at("2026-03-10 00:00")
+            clock.now = at("2026-03-10 00:00")
             for _ in range(24 * 4):
                 outcome = await app.poll(source)
                 assert outcome.ok and outcome.failed_parts == ()
-                moment[0] += 15 * 60
+                clock.now += 15 * 60
         finally:
             await app.close()
         asked = [n for request in by_number(fake_fr) for n in request]
