@@ -4,6 +4,7 @@ and the CLI adding one while a real service process runs."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -257,6 +258,10 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
         quiet = next(r for r in listing.split("<tr>") if "Artificial Intelligence quiet" in r)
         heard = next(r for r in listing.split("<tr>") if "Artificial Intelligence heard" in r)
         assert "silenced by 1" in quiet and "silenced" not in heard
+        quiet_id = re.search(r'href="/alerts/(\d+)"', quiet)
+        assert quiet_id is not None
+        detail = await get(client, f"/alerts/{quiet_id[1]}")
+        assert "silenced by silence 1</a> stored, and sent to no target" in detail
         only = await get(client, "/alerts?silence=1")
         assert "Artificial Intelligence quiet" in only and "Artificial Intelligence heard" not in only
         feed = await get(client, "/feed.atom")

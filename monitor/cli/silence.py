@@ -126,7 +126,7 @@ def show(data_dir: Path, as_json: bool, now: float) -> int:
                 ]
                 for s in silences
             ],
-            [0, 0, 50, 0, 20, 0, 60],
+            [0, 0, 70, 0, 20, 0, 60],
         )
     )
     return 0
