@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,19 +19,9 @@ from monitor.notify.render import (
     render_digest,
 )
 from monitor.notify.samples import sample_alert
+from tests.kit.golden import golden
 
-GOLDEN = Path(__file__).parent / "golden" / "render"
 CHANNELS = ("slack", "email", "webhook", "text")
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-
-
-def golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual)
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == path.read_text()
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

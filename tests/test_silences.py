@@ -16,9 +16,9 @@ from monitor.core.silence import Silence, SilenceError, end_of_day, parse_silenc
 from monitor.models import Alert, Document, Match
 from monitor.store.history import AlertFilter, History
 from monitor.store.store import Store
-from tests.fakes import FakeFederalRegister, Receiver, start_service, synthetic_document
-from tests.test_backbone import Clock, run_once
-from tests.test_process import fr_monitor
+from tests.kit.clock import Clock
+from tests.kit.fakes import FakeFederalRegister, Receiver, start_service, synthetic_document
+from tests.kit.service import fr_monitor, run_once
 
 NOW = 1_800_000_000.0
 
@@ -228,7 +228,11 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
     from monitor.app import App
     from monitor.settings import load_settings
     from monitor.web import build_web_app
-    from tests.test_console import get
+
+    async def get(path: str) -> str:
+        response = await client.get(path)
+        assert response.status == 200, path
+        return await response.text()
 
     config = write_config(fake_fr, receiver)
     clock = Clock(time.time())
@@ -248,23 +252,23 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
     client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
     await client.start_server()
     try:
-        page = await get(client, "/silences")
+        page = await get("/silences")
         assert "1 active, 2 in all" in page
         active, ended = page.index('id="silence-1"'), page.index(f'id="silence-{old.id}"')
         assert active < ended  # active first
         assert "legal &lt;b&gt;tracks&lt;/b&gt; it" in page and "alice" in page and "BIS-2025-0001" in page
         assert '<a href="/alerts?silence=1">1</a>' in page
-        listing = await get(client, "/alerts")
+        listing = await get("/alerts")
         quiet = next(r for r in listing.split("<tr>") if "Artificial Intelligence quiet" in r)
         heard = next(r for r in listing.split("<tr>") if "Artificial Intelligence heard" in r)
         assert "silenced by 1" in quiet and "silenced" not in heard
         quiet_id = re.search(r'href="/alerts/(\d+)"', quiet)
         assert quiet_id is not None
-        detail = await get(client, f"/alerts/{quiet_id[1]}")
+        detail = await get(f"/alerts/{quiet_id[1]}")
         assert "silenced by silence 1</a> stored, and sent to no target" in detail
-        only = await get(client, "/alerts?silence=1")
+        only = await get("/alerts?silence=1")
         assert "Artificial Intelligence quiet" in only and "Artificial Intelligence heard" not in only
-        feed = await get(client, "/feed.atom")
+        feed = await get("/feed.atom")
         assert "Artificial Intelligence heard" in feed and "Artificial Intelligence quiet" not in feed
     finally:
         await client.close()

@@ -14,11 +14,10 @@ from monitor.notify.render import render_alert, render_digest
 from monitor.notify.samples import sample_alert
 from monitor.settings import load_settings
 from monitor.store.store import Store
-from tests.fakes import FakeFederalRegister, Receiver, synthetic_document
-from tests.test_backbone import Clock
-from tests.test_backbone import run_once as cycle
-from tests.test_delivery import config_with_targets
-from tests.test_render import golden
+from tests.kit.clock import Clock
+from tests.kit.fakes import FakeFederalRegister, Receiver, synthetic_document
+from tests.kit.golden import golden
+from tests.kit.service import run_once as cycle
 
 BASE = Document(source="federal_register", number="2027-00001", title="t", type="Rule", action="Final rule.")
 
@@ -97,16 +96,16 @@ def test_digest_marks_what_was_sent_at_once(channel: str) -> None:
         assert message.body.count("urgent: sent at once") == 1
 
 
-async def test_urgent_alert_through_a_digest_target(fake_fr: FakeFederalRegister, tmp_path):
+async def test_urgent_alert_through_a_digest_target(fake_fr: FakeFederalRegister, receiver: Receiver, write_config):
     """A daily digest target hears an urgent alert at once, then again in its next digest, marked as sent
     already, beside the routine alerts it batched; nothing is sent a third time."""
-    now_target, daily = await Receiver().start(), await Receiver().start()
+    now_target, daily = receiver, await Receiver().start()
     try:
-        targets = (
-            f'[targets.now]\nurl = "json://127.0.0.1:{now_target.server.port}/n"\n'  # type: ignore[union-attr]
+        extra = (
+            'urgent = ["significant"]\n'  # the watchlist's, then a second target
             f'[targets.daily]\nurl = "webhook://127.0.0.1:{daily.server.port}/d"\ndigest = "daily 08:00"\n'  # type: ignore[union-attr]
         )
-        config = config_with_targets(fake_fr, tmp_path, targets, 'urgent = ["significant"]\n')
+        config = write_config(fake_fr, now_target, extra)
         clock = Clock(1_800_001_200.0)  # 2027-01-15 03:20 ET
         await cycle(config, clock)
         fake_fr.add(synthetic_document("2026-70001", "Artificial Intelligence significant rule", significant=True))
@@ -133,11 +132,10 @@ async def test_urgent_alert_through_a_digest_target(fake_fr: FakeFederalRegister
         clock.now += 86400
         await cycle(config, clock)
         assert len(daily.received) == 2 and len(now_target.received) == 2
-        store = Store.open_existing(tmp_path / "data")
+        store = Store.open_existing(config.parent / "data")
         try:
             assert store.count_deliveries() == {"sent": 4}
         finally:
             store.close()
     finally:
-        await now_target.close()
         await daily.close()
