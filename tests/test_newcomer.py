@@ -20,7 +20,7 @@ import yaml
 from monitor import config_file
 from monitor.settings import load_settings
 from monitor.store.store import Store
-from tests.fakes import FakeFederalRegister, Receiver, start_service
+from tests.kit.fakes import FakeFederalRegister, Receiver, start_service
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

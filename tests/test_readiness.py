@@ -20,7 +20,7 @@ from monitor.app import App
 from monitor.cli.setup import healthcheck
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.fakes import FakeFederalRegister, Receiver
+from tests.kit.fakes import FakeFederalRegister, Receiver
 
 Served = tuple[App, TestClient, Path]
 
