@@ -3,7 +3,8 @@
 Prints: the poll-and-match cycle (1,000 documents, 20 watchlists) and memory; match throughput (28,000
 documents x 100 watchlists) and a one-year backfill; the built-in watchlist's recall and precision on labelled
 documents; a 90-day catch-up; the service's memory after start and over many idle poll cycles, the CPU of an
-idle cycle, and detection-to-delivery latency against a local fake; how long commands that send nothing take.
+idle cycle, and detection-to-delivery latency against a local fake; how long commands that send nothing take;
+resident memory over thousands of polls with a new date window each (bench/long_run.py: it must stay flat).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def run(script: str, *args: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--full", action="store_true", help="10,000 idle cycles and 100 latency rounds")
+    parser.add_argument("--full", action="store_true", help="10,000 idle cycles and long-run polls, 100 latency rounds")
     full = parser.parse_args().full
     run("poll_cycle.py")
     run("matching.py")
@@ -33,6 +34,7 @@ def main() -> None:
     run("console.py", "--requests", "100")
     run("startup.py")
     run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")
+    run("long_run.py", "--polls", "10000" if full else "2000")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 - per-host spacing between requests (the Federal Register asks for at most 5 requests a second);
 - a cap on the decoded body size, counted while reading, so a gzip bomb stops at the cap;
 - redirects followed only within the same host;
+- bodies kept for conditional requests are bounded (ResponseCache: entries and bytes, least recently used out);
 - answers older than the caller can use (a shared cache in front of the API that ignores request headers, whose
   `Age` says so) are asked for again once with a query parameter that cache has never seen, and a second stale
   answer fails the poll: a stale list is never read as the current one;
@@ -17,6 +18,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,10 @@ RETRIES = 2  # further attempts after a 429, a 5xx or a timeout, within one poll
 RETRY_BASE = 1.0  # seconds; doubled each retry
 MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this ends the poll; the scheduler waits it out instead
 MAX_CACHED_BODY = 4 * 1024 * 1024  # bodies kept for conditional requests (304 Not Modified)
+# The whole cache of those bodies (ResponseCache): least recently used first out past either bound. Date windows
+# put a new URL in it every day; unbounded, it grew for the life of the process.
+MAX_CACHED_ENTRIES = 256
+MAX_CACHED_BYTES = 32 * 1024 * 1024
 # A query parameter that shared caches have never seen, so the request reaches the origin; the Federal
 # Register API ignores parameters it does not know.
 CACHE_BUSTER = "_"
@@ -64,6 +70,37 @@ def with_cache_buster(
     if params is not None:
         return url, [*params, buster]
     return url + ("&" if urlsplit(url).query else "?") + f"{buster[0]}={buster[1]}", None
+
+
+class ResponseCache:
+    """URL -> (ETag, Last-Modified, body) of its last 200, for If-None-Match / If-Modified-Since; bounded: at
+    most `max_entries` URLs and `max_bytes` of bodies, past either the least recently used go first. A body
+    larger than the whole cache is not kept (its next request is simply unconditional)."""
+
+    def __init__(self, max_entries: int = MAX_CACHED_ENTRIES, max_bytes: int = MAX_CACHED_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()
+        self.size = 0  # bytes of bodies held
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> tuple[str, str, bytes] | None:
+        if (entry := self._entries.get(key)) is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def __setitem__(self, key: str, entry: tuple[str, str, bytes]) -> None:
+        if (old := self._entries.pop(key, None)) is not None:
+            self.size -= len(old[2])
+        if len(entry[2]) > self.max_bytes:
+            return
+        self._entries[key] = entry
+        self.size += len(entry[2])
+        while len(self._entries) > self.max_entries or self.size > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self.size -= len(evicted[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +163,7 @@ class HttpClient:
         self.on_not_modified = on_not_modified
         self._session: aiohttp.ClientSession | None = None
         # URL -> (ETag, Last-Modified, body) of the last 200, for If-None-Match / If-Modified-Since.
-        self._validators: dict[str, tuple[str, str, bytes]] = {}
+        self._validators = ResponseCache()
 
     async def __aenter__(self) -> HttpClient:
         return self
