@@ -4,7 +4,7 @@ body kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -67,14 +67,12 @@ class EtagServer:
 
 
 @pytest.fixture
-async def etag_server() -> AsyncIterator[EtagServer]:
+async def etag_server(serve: Callable[[web.Application], Awaitable[TestServer]]) -> EtagServer:
     fake = EtagServer()
     app = web.Application()
     app.router.add_get("/doc/{n}", fake.handle)
-    fake.server = TestServer(app, host="127.0.0.1")
-    await fake.server.start_server()
-    yield fake
-    await fake.server.close()
+    fake.server = await serve(app)
+    return fake
 
 
 async def test_many_urls_keep_the_cache_bounded(etag_server: EtagServer) -> None:

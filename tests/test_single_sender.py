@@ -11,14 +11,8 @@ from pathlib import Path
 from monitor.store.base import DB_FILENAME
 from monitor.store.lock import service_running
 from monitor.store.store import Store
-from tests.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
-
-
-async def fr_monitor(*args: str) -> tuple[int, str, str]:
-    proc = await start_service(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
+from tests.kit.service import fr_monitor
 
 
 async def wait_until(predicate: object, seconds: float = 30) -> None:

@@ -3,33 +3,23 @@ backlog of any size is walked through, a bounded slice each poll."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import monitor.runner
 from monitor.app import App
 from monitor.settings import load_settings
-from tests.fakes import BIS, FakeFederalRegister, Receiver, pi_document, synthetic_document
+from tests.kit.fakes import BIS, FakeFederalRegister, Receiver, pi_document, synthetic_document
+from tests.kit.service import step as kit_step
 
-ET = ZoneInfo("America/New_York")
 EPA = {"raw_name": "ENVIRONMENTAL PROTECTION AGENCY", "name": "Environmental Protection Agency", "id": 145,
        "slug": "environmental-protection-agency"}  # fmt: skip
 WITHDRAWN_NOTE = "This document was withdrawn by the agency before publication."
 
 
-def at(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ET).timestamp()
-
-
 async def step(config: Path, when: str) -> None:
-    """One `run --once` at a simulated time, as a fresh process would."""
-    app = App(load_settings(config), clock=lambda: at(when))
-    try:
-        outcomes = await app.run_once()
-    finally:
-        await app.close()
+    """One `run --once` at a simulated time, as a fresh process would; every source polled."""
+    outcomes = await kit_step(config, when)
     assert all(o.ok for o in outcomes), outcomes
 
 
