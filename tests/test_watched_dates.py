@@ -97,6 +97,12 @@ async def test_a_date_extended_after_the_window_alerts_once_and_reminders_follow
     watched_after_the_date = len(by_number(fake_fr))
     await step(config, "2026-05-03 09:00")  # the date has passed: no longer watched
     assert len(by_number(fake_fr)) == watched_after_the_date
+    store = Store.open(Path(load_settings(config).data_dir))
+    try:  # its last reading ages out with the snapshots' retention
+        assert store.prune(at("2026-05-03 09:00"), 180 * 86400.0, 90 * 86400.0, 30 * 86400.0)["rereads"] == 0
+        assert store.prune(at("2026-11-03 09:00"), 180 * 86400.0, 90 * 86400.0, 30 * 86400.0)["rereads"] == 1
+    finally:
+        store.close()
 
 
 async def test_a_date_moved_inside_the_window_gets_reminders_for_the_new_date(

@@ -163,5 +163,7 @@ class Store(Outbox, Memory, Snapshots):
                 "pi_status": self.db.execute(
                     "DELETE FROM pi_status WHERE resolution IS NOT NULL AND updated_at < ?", [now - snapshots]
                 ).rowcount,
+                # A watched document is read every few hours: a reading this old is of one no longer watched.
+                "rereads": self.db.execute("DELETE FROM rereads WHERE read_at < ?", [now - snapshots]).rowcount,
             }
         return removed
