@@ -23,12 +23,13 @@ from monitor.core.watchlist import Watchlist
 from monitor.models import Document
 from monitor.runner import REREAD_PART
 from monitor.settings import load_settings
+from monitor.sources.federal_register import parse_document, parse_documents_by_number
 from monitor.store import schema
 from monitor.store.base import DB_FILENAME
 from monitor.store.store import Store
 from monitor.web import build_web_app
 from tests.kit.clock import ET, Clock, at
-from tests.kit.fakes import FakeFederalRegister, Receiver, synthetic_document
+from tests.kit.fakes import FakeFederalRegister, Receiver, load_fixture, synthetic_document
 from tests.kit.service import step
 
 
@@ -299,3 +300,18 @@ async def test_documents_by_number_found_and_not_found(fake_fr: FakeFederalRegis
         assert by_number(fake_fr) == [["2026-90100", "2026-99999"], ["2026-99999"], ["2026-90100"]]
     finally:
         await app.close()
+
+
+def test_a_document_read_by_number_is_the_document_the_search_gave():
+    """Real captures: 2024-31396 from a search, from documents/{number}.json and from a request for several numbers
+    (one unknown) parse to the same content, so reading a watched document again never alerts by itself; a request
+    whose numbers are all unknown finds nothing."""
+    searched = next(
+        r
+        for r in load_fixture("search_all_fields_epa_rules_page1.json")["results"]
+        if r["document_number"] == "2024-31396"
+    )
+    (several,) = parse_documents_by_number(load_fixture("documents_multi_with_not_found.json"), several=True)
+    (one,) = parse_documents_by_number(load_fixture("document_2024-31396.json"), several=False)
+    assert several.content_hash() == one.content_hash() == parse_document(searched).content_hash()
+    assert parse_documents_by_number(load_fixture("multi_all_not_found.json"), several=True) == []
