@@ -139,3 +139,15 @@ async def test_urgent_alert_through_a_digest_target(fake_fr: FakeFederalRegister
             store.close()
     finally:
         await daily.close()
+
+
+def test_readme_webhook_example_has_every_field_of_the_payload() -> None:
+    """The README's payload example (where `"urgent"` is documented) names exactly the fields we send."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("#### Webhook payload", 1)[1]
+    example = json.loads(re.search(r"```json\n(.*?)\n```", section, re.S)[1])  # type: ignore[index]
+    payload = json.loads(render_alert(sample_alert("published"), "webhook", alert_id=1).body)
+    assert set(example) == set(payload) and set(example["document"]) == set(payload["document"])
