@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher
+from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
@@ -186,6 +187,8 @@ class App:
             await self._tell_skipped_dates(source)
         if outcome.ok and isinstance(source, (PartwiseSource, Rereading)):
             await self._track_parts(source, outcome)
+        if outcome.given_up:
+            await self._tell_unread(source.name, outcome.given_up)
         if not outcome.ok:
             await self._tell_ops_if_stuck(
                 source.name,
@@ -221,6 +224,23 @@ class App:
                 str(error),
                 f"The other parts of {source.name} are polled as usual.",
             )
+
+    async def _tell_unread(self, source: str, given_up: Sequence[Unread]) -> None:
+        """Documents whose text could not be read after MAX_TEXT_TRIES: counted, and the ops target told once."""
+        for unread in given_up:
+            self.metrics.enrichment_failures.labels(unread.kind).inc()
+            log.error("%s", unread.describe(), extra={"source": source, "document_number": unread.number})
+        lines = "\n".join(f"- {unread.describe()}" for unread in given_up)
+        await self.dispatcher.tell_ops(
+            f"fr-monitor: {len(given_up)} document{'s' if len(given_up) != 1 else ''} of {source} could not be read",
+            f"{lines}\nWatchlists that match without the text were alerted, with a note saying so; those that "
+            "need the text have not been. Each is read again once a day for a week; `fr-monitor status` lists "
+            "them until then.",
+        )
+
+    def unread(self) -> list[Unread]:
+        """Documents of the enabled sources held for a text that could not be read: outstanding."""
+        return self.store.load_unread([source.name for source in self.sources])
 
     async def _tell_skipped_dates(self, source: FederalRegisterSource) -> None:
         """A downtime longer than max_catch_up_days: the dates left out are said once, with the command that

@@ -66,6 +66,13 @@ class Metrics:
             ["loop"],
             registry=self.registry,
         )
+        self.enrichment_failures = Counter(
+            "frmonitor_enrichment_failures",
+            "Documents whose text a watchlist needs (full_text, linked_text) could not be read, given up on after "
+            "the tries allowed and told to the ops target",
+            ["kind"],
+            registry=self.registry,
+        )
         self.delivery_latency = Histogram(
             "frmonitor_delivery_latency_seconds",
             "From an alert being queued to its delivery being accepted",

@@ -1,9 +1,9 @@
 """One poll of one source, as a story, read top to bottom in `poll_source`:
 
     load known (the source's status) -> fetch (and read again the watched documents that left the window) ->
-    diff against the stored snapshots -> enrich (complete feed items from the API, add linked pages' text, read
-    full texts, resolve public inspection departures) -> plan (pure: monitor.core.plan) -> save (one
-    transaction: Store.save_plan)
+    diff against the stored snapshots -> enrich (complete feed items from the API, add the documents held for a
+    text that could not be read, add linked pages' text, read full texts, resolve public inspection departures)
+    -> plan (pure: monitor.core.plan) -> save (one transaction: Store.save_plan)
 
 And the deadline reminders, which no poll causes. A source error is caught here and nowhere deeper: it is
 logged with the source's name, recorded as a failed poll, and nothing stored changes. The first successful poll
@@ -27,6 +27,7 @@ from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
 from monitor.core.schedule import Check
+from monitor.core.unread import TextKind, Unread, due_for_retry, newly_given_up
 from monitor.models import Change, Document, ItemKind
 from monitor.sources.full_text import FullText, FullTextFetcher
 from monitor.sources.http import SourceError
@@ -93,6 +94,7 @@ class PollOutcome:
     retry_after: float | None = None
     documents: int = 0
     failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
+    given_up: tuple[Unread, ...] = ()  # documents whose text could not be read after MAX_TEXT_TRIES: tell ops
 
 
 @runtime_checkable
@@ -186,11 +188,19 @@ async def _departures(
     return Departures(withdrawn, resolved, [n for n in batch if n not in resolved])
 
 
+Unreadable = dict[str, tuple[TextKind, str]]  # number -> the text that could not be read, and why
+
+
 async def load_full_texts(
-    fetcher: FullTextFetcher | None, store: Store, evaluator: Evaluator, changes: Sequence[Change]
+    fetcher: FullTextFetcher | None,
+    store: Store,
+    evaluator: Evaluator,
+    changes: Sequence[Change],
+    unread: Unreadable,
 ) -> tuple[dict[str, str], dict[str, tuple[str, bool]]]:
     """Full texts for the changed documents that a `full_text` watchlist would consider: (every text, by
-    number; those fetched now, to be cached with the poll's transaction)."""
+    number; those fetched now, to be cached with the poll's transaction). A download that fails is added to
+    `unread`."""
     texts: dict[str, str] = {}
     fetched: dict[str, tuple[str, bool]] = {}
     if fetcher is None:
@@ -199,7 +209,14 @@ async def load_full_texts(
         document = change.document
         if change.kind == "refreshed" or not evaluator.matcher.needs_full_text(document):
             continue
-        text, downloaded = await read_full_text(fetcher, store, document)
+        try:
+            text, downloaded = await read_full_text(fetcher, store, document)
+        except SourceError as exc:
+            unread[document.number] = ("full_text", str(exc))
+            log.warning(
+                "full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason}
+            )
+            continue
         if text is not None:
             texts[document.number] = text
         if downloaded is not None:
@@ -210,7 +227,8 @@ async def load_full_texts(
 async def read_full_text(
     fetcher: FullTextFetcher, store: Store, document: Document
 ) -> tuple[str | None, FullText | None]:
-    """A document's full text from the cache, else downloaded: (the text, what was downloaded now, to cache)."""
+    """A document's full text from the cache, else downloaded: (the text, what was downloaded now, to cache).
+    SourceError when the download fails."""
     if (cached := store.load_full_text(document.number)) is not None:
         return cached, None
     downloaded = await fetcher.fetch(document)
@@ -227,11 +245,11 @@ class LinkFollowing(Protocol):
 
 
 async def with_linked_text(
-    source: Source, store: Store, changes: list[Change], fetched: dict[str, tuple[str, bool]]
+    source: Source, store: Store, changes: list[Change], fetched: dict[str, tuple[str, bool]], unread: Unreadable
 ) -> list[Change]:
     """New entries of a page that follows links, with the linked page's text (fetched once, then cached: the
     texts fetched now are added to `fetched`, saved with the poll) added to what watchlists match. The snapshot
-    stored stays the entry as the page shows it."""
+    stored stays the entry as the page shows it. A linked page that cannot be read is added to `unread`."""
     if not isinstance(source, LinkFollowing) or not source.follow_links:
         return changes
     enriched = []
@@ -239,8 +257,18 @@ async def with_linked_text(
         document = change.document
         if change.kind == "new" and document.type == ItemKind.PAGE_ENTRY:
             text = store.load_full_text(document.number)
-            if text is None and (text := await source.linked_text(document)) is not None:
-                fetched[document.number] = (text, False)
+            if text is None:
+                try:
+                    text = await source.linked_text(document)
+                except SourceError as exc:
+                    unread[document.number] = ("linked_text", str(exc))
+                    log.warning(
+                        "linked page unavailable: %s",
+                        exc,
+                        extra={"source": source.name, "document_number": document.number, "error": exc.reason},
+                    )
+                if text is not None:
+                    fetched[document.number] = (text, False)
             if text:
                 document = dataclasses.replace(document, abstract=f"{document.abstract} {text}".strip())
                 change = dataclasses.replace(change, document=document)
@@ -323,7 +351,8 @@ async def poll_source(
         memory=load_memory(store, [c.document for c in enriched.evaluated]),
         withdrawn_memory=load_memory(store, enriched.withdrawn) if enriched.withdrawn else Memory(),
     )
-    plan = plan_poll(source.name, baseline, enriched, known, evaluator, routing, clock())
+    plan_time = clock()
+    plan = plan_poll(source.name, baseline, enriched, known, evaluator, routing, plan_time)
     saved = store.save_plan(plan, clock())
     crash_point("after_commit")
 
@@ -342,7 +371,8 @@ async def poll_source(
             saved.alerts,
             extra={"source": source.name},
         )
-    return PollOutcome(source.name, True, saved, documents=len(documents), failed_parts=failed_parts)
+    given_up = tuple(newly_given_up(plan.unread, now=plan_time))
+    return PollOutcome(source.name, True, saved, documents=len(documents), failed_parts=failed_parts, given_up=given_up)
 
 
 async def enrich(
@@ -361,9 +391,12 @@ async def enrich(
     if baseline:
         return Enriched(changes=changes, evaluated=changes, on_list=on_list)
     evaluated, stored, thin, held = await with_completed_items(source, store, changes)
+    held_texts, retried, dropped = held_for_text(source, store, evaluated, now)
+    evaluated = [*evaluated, *retried]  # evaluated again, not stored: their snapshots are
     fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
-    evaluated = await with_linked_text(source, store, evaluated, fetched)
-    texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated)
+    unread: Unreadable = {}
+    evaluated = await with_linked_text(source, store, evaluated, fetched, unread)
+    texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated, unread)
     departures = Departures([], {}, [])
     if isinstance(source, DepartureTracking):
         departures = await _departures(source, store, documents, now)
@@ -378,7 +411,29 @@ async def enrich(
         resolved=departures.resolved,
         held=held,
         checked=departures.checked,
+        unread=unread,
+        held_texts=held_texts,
+        dropped_texts=dropped,
     )
+
+
+def held_for_text(
+    source: Source, store: Store, evaluated: Sequence[Change], now: datetime
+) -> tuple[dict[str, Unread], list[Change], list[str]]:
+    """The documents of this source held for a text that could not be read (monitor.core.unread): (all of them,
+    by number; the changes to evaluate again now, those this poll did not fetch changed anyway; those dropped)."""
+    held = {u.number: u for u in store.load_unread([source.name])}
+    if not held:
+        return held, [], []
+    due, dropped = due_for_retry(held.values(), now.timestamp())
+    for unread in dropped:
+        log.error(
+            "dropped after a week of daily tries: %s",
+            unread.describe(),
+            extra={"source": source.name, "document_number": unread.number},
+        )
+    fresh = {c.document.number for c in evaluated}
+    return held, [u.change for u in due if u.number not in fresh], [u.number for u in dropped]
 
 
 def queue_reminders(

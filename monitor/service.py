@@ -189,6 +189,7 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
         app = App(settings)
         try:
             outcomes = await app.run_once()
+            unread = app.unread()
         finally:
             await app.close()
         failed = [o for o in outcomes if not o.ok]
@@ -197,7 +198,9 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
         parts = [(o.source, part, error) for o in outcomes for part, error in o.failed_parts]
         for name, part, error in parts:
             print(f"fr-monitor: source {name} failed for {part}: {error}", file=sys.stderr)
-        return 1 if failed or parts else 0
+        for held in unread:  # evaluated again on the next runs until read
+            print(f"fr-monitor: source {held.source}: {held.describe()}", file=sys.stderr)
+        return 1 if failed or parts or unread else 0
     loop = asyncio.get_running_loop()
     terminate = asyncio.Event()
     reload = asyncio.Event()

@@ -12,6 +12,7 @@ and cached for the service; so a backfill and the service agree on what alerts.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +28,10 @@ from monitor.notify.render import document_link
 from monitor.runner import read_full_text
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import FullTextFetcher
+from monitor.sources.http import SourceError
 from monitor.store.store import Store
+
+log = logging.getLogger("monitor.tuning")
 
 
 class Workbench(Protocol):
@@ -55,8 +59,13 @@ class Workbench(Protocol):
 
 
 async def cached_full_text(app: Workbench, document: Document) -> str | None:
-    """The full text the service would read: cached, else fetched once and cached for it."""
-    text, downloaded = await read_full_text(app.full_text, app.store, document)
+    """The full text the service would read: cached, else fetched once and cached for it; None when there is none
+    or it could not be read (logged: the document is matched on what it shows, as a trial of the query)."""
+    try:
+        text, downloaded = await read_full_text(app.full_text, app.store, document)
+    except SourceError as exc:
+        log.warning("full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason})
+        return None
     if downloaded is not None:  # no poll's transaction to ride with: cached at once
         app.store.save_full_text(document.number, downloaded.text, downloaded.truncated, app.clock())
     return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from monitor.cli.history import open_store
 from monitor.cli.table import eastern, short, table
+from monitor.core.unread import TEXT_LABELS
 from monitor.settings import Settings
 from monitor.store.history import AlertFilter, History
 from monitor.store.lock import service_running
@@ -21,6 +22,7 @@ def show_status(settings: Settings) -> int:
         health = history.target_health()
         last_sent = history.target_last_sent(list(settings.targets))
         latest = history.alerts(AlertFilter(), 1, 10).alerts
+        unread = store.load_unread()
     finally:
         store.close()
     summary = summarise(settings)
@@ -40,6 +42,26 @@ def show_status(settings: Settings) -> int:
             ]
         )
     print(table(["SOURCE", "INTERVAL", "LAST SUCCESS", "LAST ERROR", "FAILURES IN A ROW"], rows, [40, 0, 0, 80, 0]))
+    if unread:
+        print("\ntexts not read (evaluated again on the next polls; `run --once` exits 1 while any is listed):")
+        print(
+            table(
+                ["SOURCE", "DOCUMENT", "TEXT", "TRIES", "FIRST FAILED", "STATE", "LAST ERROR"],
+                [
+                    [
+                        u.source,
+                        short(u.number, 32),
+                        TEXT_LABELS[u.kind],
+                        str(u.tries),
+                        eastern(u.first_failed_at),
+                        f"given up {eastern(u.given_up_at)}, read daily" if u.given_up_at else "read every poll",
+                        u.reason,
+                    ]
+                    for u in unread
+                ],
+                [40, 32, 0, 0, 0, 0, 80],
+            )
+        )
     print(
         f"\noutbox: {outbox['pending']} pending ({outbox['failed']} after a failed attempt), "
         f"{outbox['dead']} dead, {outbox['sent']} sent"

@@ -18,6 +18,7 @@ from monitor.core.deadlines import DateMove, date_moves
 from monitor.core.identity import follow_keys
 from monitor.core.lifecycle import Evaluation, Evaluator, Memory
 from monitor.core.routing import Routing
+from monitor.core.unread import TextKind, Unread, after_failure, unread_note
 from monitor.models import Alert, Change, Document, Fact
 
 THIN_NOTE = "only what the feed shows: the Federal Register API could not give the document's details"
@@ -61,6 +62,9 @@ class Enriched:
     held: Mapping[str, int] = field(default_factory=dict)  # new items waiting to be completed -> polls waited
     checked: Sequence[str] = ()  # departures asked about now and still unresolved: to the back of the queue
     reread: Sequence[str] = ()  # watched documents read again by number (found or not): read until the next due
+    unread: Mapping[str, tuple[TextKind, str]] = field(default_factory=dict)  # number -> text that failed, why
+    held_texts: Mapping[str, Unread] = field(default_factory=dict)  # documents held for their text, before this poll
+    dropped_texts: Sequence[str] = ()  # held documents given up on long ago: no longer held
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class PollPlan:
     checked: tuple[str, ...] = ()  # public inspection departures asked about now, still unresolved
     moves: tuple[DateMove, ...] = ()  # dates of stored documents that changed (monitor.core.deadlines)
     reread: tuple[str, ...] = ()  # watched documents read again now
+    unread: tuple[Unread, ...] = ()  # documents held for a text that could not be read (monitor.core.unread)
+    texts_released: tuple[str, ...] = ()  # held documents whose text was read now, or that were dropped
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -96,6 +102,28 @@ class PollPlan:
 
 def with_note(alerts: Sequence[Alert], numbers: frozenset[str], note: Fact) -> list[Alert]:
     return [dataclasses.replace(a, facts=(*a.facts, note)) if a.document.number in numbers else a for a in alerts]
+
+
+def with_unread_notes(alerts: Sequence[Alert], unread: Mapping[str, tuple[TextKind, str]]) -> list[Alert]:
+    """An alert about a document whose text could not be read says so."""
+    return [
+        dataclasses.replace(a, facts=(*a.facts, Fact("Note", unread_note(*unread[a.document.number]))))
+        if a.document.number in unread
+        else a
+        for a in alerts
+    ]
+
+
+def hold_unread(source: str, enriched: Enriched, now: float) -> tuple[tuple[Unread, ...], tuple[str, ...]]:
+    """(the documents held for their text after this poll's failures, the held ones released: read or dropped)."""
+    evaluated = {c.document.number: c for c in enriched.evaluated}
+    unread = tuple(
+        after_failure(source, evaluated[number], kind, reason, enriched.held_texts.get(number), now)
+        for number, (kind, reason) in enriched.unread.items()
+        if number in evaluated
+    )
+    read = [n for n in enriched.held_texts if n in evaluated and n not in enriched.unread]
+    return unread, (*read, *enriched.dropped_texts)
 
 
 def plan_poll(
@@ -114,6 +142,8 @@ def plan_poll(
         else Evaluation([], [])
     )
     alerts = [*with_note(evaluation.alerts, enriched.thin, Fact("Note", THIN_NOTE)), *departed.alerts]
+    alerts = with_unread_notes(alerts, enriched.unread)
+    unread, texts_released = hold_unread(source, enriched, now) if not baseline else ((), ())
     concerned = (*evaluation.concerned, *departed.concerned)
     return PollPlan(
         source=source,
@@ -130,4 +160,6 @@ def plan_poll(
         checked=tuple(enriched.checked),
         moves=tuple(date_moves(enriched.changes, known.previous)),
         reread=tuple(enriched.reread),
+        unread=unread,
+        texts_released=texts_released,
     )

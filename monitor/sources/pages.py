@@ -210,15 +210,15 @@ class PageSource:
         return page.entries
 
     async def linked_text(self, entry: Document) -> str | None:
-        """The text of the page an entry links to (same site only), for matching; None when unavailable."""
+        """The text of the page an entry links to (same site only), for matching; None when there is none to read
+        (an off-site link). SourceError when the download fails."""
         if not self.follow_links or urlsplit(entry.number).netloc != urlsplit(self.url).netloc:
             return None
-        try:
-            response = await self.http.get(self.name, entry.number, headers={"Accept": "text/html"})
-        except SourceError:
-            return None
+        response = await self.http.get(self.name, entry.number, headers={"Accept": "text/html"})
         if response.status != 200:
-            return None
+            raise SourceError(
+                f"{self.name}: linked page: unexpected status {response.status}", f"http_{response.status}"
+            )
         soup = BeautifulSoup(response.body, "html.parser")
         main = soup.select_one("main") or soup.select_one("article") or soup.body or soup
         for tag in main.select("script, style, nav, header, footer"):

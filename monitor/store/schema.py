@@ -232,3 +232,23 @@ def m008_dated_reminders(db: Database) -> None:
         new_key = f"{head}:{field}-{day}-{days}"
         alert["key"] = new_key
         db.execute("UPDATE alerts SET key = ?, data = ? WHERE id = ?", [new_key, json.dumps(alert), alert_id])
+
+
+@migrations()
+def m009_unread_texts(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE unread_texts (     -- documents whose text a watchlist needs could not be read: evaluated
+            source TEXT NOT NULL,       -- again on the next polls (monitor.core.unread)
+            number TEXT NOT NULL,
+            kind TEXT NOT NULL,         -- full_text | linked_text
+            change TEXT NOT NULL,       -- the change as evaluated (JSON)
+            reason TEXT NOT NULL,       -- the latest failure
+            tries INTEGER NOT NULL,
+            first_failed_at REAL NOT NULL,
+            last_tried_at REAL NOT NULL,
+            given_up_at REAL,           -- when the ops target was told
+            PRIMARY KEY (source, number)
+        )
+        """
+    )

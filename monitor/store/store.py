@@ -17,6 +17,7 @@ from monitor.store.base import DB_FILENAME
 from monitor.store.memory import Memory
 from monitor.store.outbox import AlertRow, Outbox, _delivery
 from monitor.store.snapshots import Snapshots
+from monitor.store.unread import UnreadTexts
 
 if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
     from monitor.core.plan import PollPlan
@@ -47,7 +48,7 @@ class NoDatabase(Exception):
     """A read command pointed at a folder where no service ever ran."""
 
 
-class Store(Outbox, Memory, Snapshots):
+class Store(Outbox, Memory, Snapshots, UnreadTexts):
     """The store: one SQLite file (store/base.py), its parts side by side (snapshots, memory, outbox), and here
     what ties them together: each source's status, the poll's one transaction, retention."""
 
@@ -125,6 +126,7 @@ class Store(Outbox, Memory, Snapshots):
                 )
             self._save_lifecycle(plan, now)
             self._save_held(plan.source, plan.held, plan.released)
+            self._save_unread(plan.source, plan.unread, plan.texts_released)
             events, delivery_count = self._insert_alerts(plan.alerts, now)
             self.db.execute(
                 """

@@ -1,6 +1,7 @@
 """The console: what is watched, what happened and why. Server-rendered, read-only, usable without JavaScript.
 
-/                    each source's last success and last error, failures in a row, next poll; the outbox; each
+/                    each source's last success and last error, failures in a row, next poll; the texts a
+                     watchlist needs that could not be read (monitor.core.unread); the outbox; each
                      target's health; the watchlists; the latest alerts
 /alerts              the history, newest first, paged, filtered (watchlist, event, source, delivery state, dates,
                      text)
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from monitor.core.clock import EASTERN, eastern_timestamp, eastern_today, format_eastern_time
 from monitor.core.deadlines import DEADLINE_FIELDS
+from monitor.core.unread import TEXT_LABELS
 from monitor.models import EVENTS
 from monitor.store.history import AlertFilter, History
 from monitor.web.health import readiness
@@ -143,6 +145,8 @@ class Console:
             watchlists=summary["watchlists"],
             latest=history.alerts(AlertFilter(), 1, 10).alerts,
             health=readiness(service),
+            unread=service.store.load_unread([source.name for source in service.sources]),
+            text_labels=TEXT_LABELS,
         )
 
     async def alerts(self, request: web.Request) -> web.Response:

@@ -166,6 +166,7 @@ class FakeFederalRegister:
     # Full text: number -> raw text, and when each download happened (loop time).
     full_texts: dict[str, str] = field(default_factory=dict)
     full_text_fetches: list[tuple[str, float]] = field(default_factory=list)
+    full_text_mode: str = "ok"  # ok | status:NNN (every full-text download answers NNN)
     cache: SharedCache = field(default_factory=SharedCache)
 
     @property
@@ -276,6 +277,8 @@ class FakeFederalRegister:
 
         number = request.match_info["tail"].rsplit("/", 1)[-1].removesuffix(".txt")
         self.full_text_fetches.append((number, asyncio.get_running_loop().time()))
+        if self.full_text_mode.startswith("status:"):
+            return web.Response(status=int(self.full_text_mode.split(":")[1]), text="fake failure")
         if number not in self.full_texts:
             return web.Response(status=404, text="not found")
         return web.Response(text=self.full_texts[number], content_type="text/plain")
