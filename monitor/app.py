@@ -45,10 +45,12 @@ def build_matcher(settings: Settings) -> Matcher:
 
 
 class App:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = wall_clock) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = wall_clock, read_only: bool = False) -> None:
+        """`read_only` (for `explain`): the stored history read-only (an empty one when the folder has none),
+        no sources to poll and no targets, so no secret is read and nothing is written."""
         self.settings = settings
         self.clock = clock
-        self.store = Store.open(settings.data_dir)
+        self.store = Store.open_for_reading(settings.data_dir) if read_only else Store.open(settings.data_dir)
         self.started_at = clock()
         self.heartbeat = time.monotonic()
         self.loops: dict[str, LoopHealth] = {}
@@ -69,13 +71,15 @@ class App:
             ),
         )
         self.sources: list[Source] = []
-        if settings.federal_register.enabled:
+        if read_only:
+            pass
+        elif settings.federal_register.enabled:
             self.sources.append(FederalRegisterSource(settings.federal_register, self.http))
         if settings.public_inspection.enabled:
             self.sources.append(
                 PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
             )
-        self.sources += self._optional_sources(settings)
+        self.sources += [] if read_only else self._optional_sources(settings)
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(
             self.http, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
@@ -85,7 +89,7 @@ class App:
         self.dispatcher = Dispatcher(
             self.store,
             self.sender,
-            settings.target_urls(),
+            {} if read_only else settings.target_urls(),
             settings.delivery,
             self.routing,
             clock=clock,

@@ -72,12 +72,15 @@ def _targets(settings: Settings) -> list[dict[str, Any]]:
     from monitor.notify.targets import privacy_url  # Apprise: only for commands that show targets
 
     targets = []
-    for name, url in settings.target_urls().items():
-        target = settings.targets[name]
+    for name, target in settings.targets.items():
+        try:
+            where = privacy_url(target.resolve_url())
+        except ValueError as exc:  # `status` runs without the secrets: say where the URL would come from
+            where = f"(not readable here: {exc})"
         targets.append(
             {
                 "name": name,
-                "url": privacy_url(url),
+                "url": where,
                 "events": list(target.events) or "all",
                 "digest": target.digest or "immediate",
             }

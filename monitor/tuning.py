@@ -66,7 +66,7 @@ async def cached_full_text(app: Workbench, document: Document) -> str | None:
     except SourceError as exc:
         log.warning("full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason})
         return None
-    if downloaded is not None:  # no poll's transaction to ride with: cached at once
+    if downloaded is not None and not app.store.read_only:  # no poll's transaction to ride with: cached at once
         app.store.save_full_text(document.number, downloaded.text, downloaded.truncated, app.clock())
     return text
 

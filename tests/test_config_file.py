@@ -76,5 +76,5 @@ def test_history_commands_do_not_build_the_settings_model(tmp_path: Path, python
             [python, "-c", probe, command, "--config", str(config)], capture_output=True, text=True, check=True
         )
         # No database there yet: exit 1 and say so; neither pydantic-settings nor Apprise was imported.
-        assert done.stdout.split() == ["1", "False", "False"], (done.stdout, done.stderr)
+        assert done.stdout.split() == ["2", "False", "False"], (done.stdout, done.stderr)
         assert "no database" in done.stderr

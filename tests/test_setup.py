@@ -203,7 +203,7 @@ async def test_one_service_per_data_folder_and_read_commands_beside_it(
     config = write_config(fake_fr, receiver)
     data = config.parent / "data"
     code, out, err = await fr_monitor("alerts", "--config", str(config))
-    assert code == 1 and f"no database in {data}" in err and not data.exists()
+    assert code == 2 and f"no database in {data}" in err and not data.exists()
     assert (await fr_monitor("run", "--once", "--config", str(config)))[0] == 0
     fake_fr.add(ai_diffusion_rule())
     proc = await start_service("run", "--config", str(config), stderr=asyncio.subprocess.PIPE)

@@ -4,8 +4,14 @@
 else from the configuration, so they find it without building the settings model (importing pydantic-settings
 and building the model is most of a command's start; see monitor.config_file).
 
-Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a source failed); 2 the configuration
-(or the command line) is invalid.
+Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a source failed); 2 the command cannot
+run as asked: its arguments, the configuration, the data folder, or its output closed early. No traceback reaches
+a person: each of these is one line on stderr that names what is wrong and what to do (a configuration with
+several problems lists each), and an unexpected error is one line too (FR_MONITOR_TRACEBACK=1 shows the traceback,
+for a bug report).
+
+Commands that only read (status, alerts, deliveries, explain, check-config) never need write access to the data
+folder, and only the commands that send need the targets' secrets.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from monitor import __version__
 from monitor.config_file import CONFIG_ENV, ConfigError
@@ -27,6 +35,41 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
 
 EXIT_CONFIG = 2
+TRACEBACK_ENV = "FR_MONITOR_TRACEBACK"
+MAX_LIMIT = 100_000
+
+
+class UsageError(Exception):
+    """The command cannot run as asked, for a reason the person running it can fix: said in one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line (what is wrong, and where the help is), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{number} is out of range: give a number from 1 to {MAX_LIMIT:,}")
+    return number
+
+
+def _id(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a delivery id (a whole number)") from None
+    if not 1 <= number < 2**63:
+        raise argparse.ArgumentTypeError(
+            f"{number} is not a delivery id: ids are 1 or more, as `fr-monitor deliveries` shows"
+        )
+    return number
 
 
 def _add_log_format(parser: argparse.ArgumentParser) -> None:
@@ -52,14 +95,18 @@ def _date(text: str) -> date:
 
 
 def _since(text: str) -> str:
+    from monitor.core.clock import eastern_timestamp
+
     _date(text[:10])
+    try:
+        eastern_timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
     return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fr-monitor", description="Watch US federal sources for AI-related rules and send alerts."
-    )
+    parser = _Parser(prog="fr-monitor", description="Watch US federal sources for AI-related rules and send alerts.")
     parser.add_argument("--version", action="version", version=f"fr-monitor {__version__}")
     _add_config(parser)
     _add_log_format(parser)
@@ -87,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     alerts = commands.add_parser("alerts", help="list recent alerts and their deliveries")
     _add_config(alerts)
-    alerts.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+    alerts.add_argument("--limit", type=_count, default=20, metavar="N", help="how many (default 20)")
     alerts.add_argument("--watchlist", metavar="NAME", help="only this watchlist's alerts")
     alerts.add_argument("--event", choices=EVENTS, help="only this event")
     alerts.add_argument("--since", type=_since, metavar="DATE", help="only alerts from this date (US Eastern) on")
@@ -112,17 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="sources, outbox, targets, watchlists and the latest alerts")
     _add_config(status)
+    status.add_argument("--json", action="store_true", help="print JSON (errors in full), for scripts")
 
     deliveries = commands.add_parser("deliveries", help="list deliveries, optionally by state")
     _add_config(deliveries)
     deliveries.add_argument("--state", choices=["pending", "failed", "dead", "sent"], help="only this state")
-    deliveries.add_argument("--limit", type=int, default=50, metavar="N", help="how many (default 50)")
+    deliveries.add_argument("--limit", type=_count, default=50, metavar="N", help="how many (default 50)")
 
     retry = commands.add_parser("retry", help="send dead deliveries (or one delivery) again")
     _add_config(retry)
     which = retry.add_mutually_exclusive_group()
     which.add_argument("--dead", action="store_true", help="every dead delivery (the default)")
-    which.add_argument("id", nargs="?", type=int, help="one delivery, by the DELIVERY id `deliveries` shows")
+    which.add_argument("id", nargs="?", type=_id, help="one delivery, by the DELIVERY id `deliveries` shows")
 
     test_notify = commands.add_parser("test-notify", help="send a realistic sample alert to one target")
     _add_config(test_notify)
@@ -136,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_silence(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_silence(commands: argparse._SubParsersAction[_Parser]) -> None:
     silence = commands.add_parser(
         "silence",
         help="stop alerts about a document, RIN, docket, query or watchlist for a while",
@@ -173,10 +221,19 @@ def _add_silence(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 HISTORY = frozenset({"alerts", "deliveries", "retry"})
 # Commands that send nothing: they never parse target URLs, so they never load Apprise.
 READ_ONLY = HISTORY | {"status", "silence"}
+# Commands that send nothing and need no secret at all: an operator's shell rarely has the targets' secrets.
+NO_SECRETS = frozenset({"status", "explain", "silence"})
+
+
+def _say(message: str) -> None:
+    print(f"fr-monitor: {message}", file=sys.stderr)
 
 
 def _invalid(exc: ConfigError) -> int:
-    print("fr-monitor: invalid configuration:", file=sys.stderr)
+    if len(exc.problems) == 1:
+        _say(f"invalid configuration: {exc.problems[0]}")
+        return EXIT_CONFIG
+    _say(f"invalid configuration ({len(exc.problems)} problems):")
     for problem in exc.problems:
         print(f"  {problem}", file=sys.stderr)
     return EXIT_CONFIG
@@ -189,8 +246,10 @@ def _load(args: argparse.Namespace) -> Settings | None:
         print(f"fr-monitor: warning: {warning}", file=sys.stderr)
     path = getattr(args, "config", None)
     try:
-        settings = load_settings(path)
-        if args.command not in READ_ONLY:
+        if args.command == "check-config":
+            return _check(path)
+        settings = load_settings(path, secrets=args.command not in NO_SECRETS)
+        if args.command not in READ_ONLY | NO_SECRETS:
             from monitor.notify.targets import check_targets
 
             check_targets(settings, str(path or os.environ.get(CONFIG_ENV) or "built-in defaults"))
@@ -198,6 +257,35 @@ def _load(args: argparse.Namespace) -> Settings | None:
     except ConfigError as exc:
         _invalid(exc)
         return None
+
+
+def _check(path: str | None) -> Settings:
+    """check-config's load: every problem in one pass, the data folder's too (see monitor.store.errors)."""
+    from monitor.config_file import config_path, data_dir, read_config
+    from monitor.notify.targets import target_url_problems
+    from monitor.settings import load_settings
+    from monitor.settings.loading import loadable_targets
+    from monitor.store.errors import data_folder_problems
+
+    where = str(path or os.environ.get(CONFIG_ENV) or "built-in defaults")
+    problems: list[str] = []
+    settings = None
+    try:
+        settings = load_settings(path)
+        problems += target_url_problems(settings.targets, settings.allow_private_targets, where)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        if settings is None and (file := config_path(path)) is not None:
+            data = read_config(file)  # the targets that are valid on their own: their URLs are checked too
+            problems += target_url_problems(loadable_targets(data), data.get("allow_private_targets") is True, where)
+        folder = settings.data_dir if settings is not None else data_dir(path)
+        problems += data_folder_problems(folder, "fr-monitor.db")
+    except ConfigError:
+        pass  # the file itself is unreadable: said above
+    if problems or settings is None:
+        raise ConfigError(list(dict.fromkeys(problems)))
+    return settings
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -232,7 +320,59 @@ def _silence(settings: Settings, args: argparse.Namespace) -> int:
     return silence.expire(settings.data_dir, args.id, args.author, wall_clock())
 
 
+def _drop_stdout() -> None:
+    """After the reader of our output went away: point stdout at /dev/null, so that the interpreter's last
+    flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured in tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure a person can fix is one line on stderr and exit 2 (see the top)."""
+    from monitor.store.errors import DataFolderError, describe_database_error
+
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at the interpreter's exit
+        return code
+    except (UsageError, DataFolderError) as exc:
+        _say(str(exc))
+    except BrokenPipeError:
+        _drop_stdout()
+        _say(
+            "the output was closed before all of it was written (by `head`, or a pager that quit): the rest was "
+            "dropped; send it to a file to keep all of it"
+        )
+    except sqlite3.Error as exc:
+        _say(describe_database_error(_database_of(argv), exc, write=True))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        _say(
+            f"unexpected error: {type(exc).__name__}: {exc} (a bug: please report it, with the output of the "
+            f"command run again with {TRACEBACK_ENV}=1)"
+        )
+        return 1
+    return EXIT_CONFIG
+
+
+def _database_of(argv: Sequence[str] | None) -> Path:
+    from monitor.config_file import data_dir
+    from monitor.store.base import DB_FILENAME
+
+    try:
+        args, _ = build_parser().parse_known_args(argv)
+        return data_dir(getattr(args, "config", None)) / DB_FILENAME
+    except (UsageError, ConfigError):
+        return Path(DB_FILENAME)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "healthcheck":
         from monitor.cli.setup import healthcheck
@@ -251,10 +391,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "status":
         from monitor.cli.status import show_status
 
-        return show_status(settings)
+        return show_status(settings, args.json)
     if args.command == "silence":
         return _silence(settings, args)
     import asyncio  # only the commands below run an event loop
+
+    from monitor.store.errors import DataFolderError
 
     if args.command == "test-notify":
         from monitor.cli.setup import test_notify
@@ -276,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_service(settings, once=args.once, config_path=getattr(args, "config", None)))
     except KeyboardInterrupt:
         return 0
+    except (DataFolderError, sqlite3.Error):
+        raise  # one line, from main
     except Exception:
         logging.getLogger("monitor").exception("fr-monitor stopped on an unexpected error")
         return 1

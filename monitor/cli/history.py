@@ -1,5 +1,6 @@
 """What the service did: `alerts`, `deliveries` and `retry`. They read the database beside a running service
-and never create one: a folder where no service has run is an error that says so."""
+and never create one: a folder where no service has run is an error that says so (monitor.store.NoDatabase,
+one line and exit 2 from monitor.cli.main). `alerts` and `deliveries` open it read-only."""
 
 from __future__ import annotations
 
@@ -15,24 +16,15 @@ from monitor.core.clock import EASTERN, eastern_timestamp
 from monitor.models import Alert, Delivery
 from monitor.store.history import AlertDetail, AlertFilter, History
 from monitor.store.lock import service_running
-from monitor.store.store import NoDatabase, Store
+from monitor.store.store import Store
 
 T = TypeVar("T")
 
 
-def open_store(data_dir: Path) -> Store | None:
-    try:
-        return Store.open_existing(data_dir)
-    except NoDatabase as exc:
-        print(f"fr-monitor: {exc}", file=sys.stderr)
-        return None
-
-
-def read(data_dir: Path, query: Callable[[Store], T]) -> T | None:
-    """Run one read against the folder's database; None (said on stderr) when there is none."""
-    store = open_store(data_dir)
-    if store is None:
-        return None
+def read(data_dir: Path, query: Callable[[Store], T], write: bool = False) -> T:
+    """Run one query against the folder's database (read-only unless `write`). Raises NoDatabase when there is
+    none, DataFolderError when it cannot be used."""
+    store = Store.open_existing(data_dir, read_only=not write)
     try:
         return query(store)
     finally:
@@ -63,8 +55,6 @@ def show_alerts(
     since_at = eastern_timestamp(since) if since else None
     where = AlertFilter(watchlist=watchlist, event=event, since=since_at)
     rows = read(data_dir, lambda store: recent_alerts(History(store), where, limit))
-    if rows is None:
-        return 1
     if as_json:
         print(
             json.dumps(
@@ -126,8 +116,6 @@ def show_alerts(
 
 def show_deliveries(data_dir: Path, state: str | None, limit: int) -> int:
     rows = read(data_dir, lambda store: store.load_deliveries(state, limit))
-    if rows is None:
-        return 1
     if not rows:
         print("no deliveries" + (f" in state {state}" if state else ""))
         return 0
@@ -167,9 +155,7 @@ def show_deliveries(data_dir: Path, state: str | None, limit: int) -> int:
 
 
 def retry(data_dir: Path, delivery_id: int | None, now: float) -> int:
-    queued = read(data_dir, lambda store: store.retry_deliveries(now, delivery_id))
-    if queued is None:
-        return 1
+    queued = read(data_dir, lambda store: store.retry_deliveries(now, delivery_id), write=True)
     if delivery_id is not None and not queued:
         print(f"fr-monitor: no unsent delivery with id {delivery_id} (see `fr-monitor deliveries`)", file=sys.stderr)
         return 1

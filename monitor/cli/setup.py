@@ -37,13 +37,27 @@ def healthcheck(config: str | None) -> int:
     and ready (/readyz), the verdict the console's overview opens with; not ready prints the problems /readyz
     names. It asks the running service, so a config file edited into an invalid state (which the running
     service rejects on reload) does not make a healthy service look sick: only the [web] address is read from
-    it then."""
-    from monitor.settings import WebSettings, load_web_settings
+    it then, and the answer says so. A config that is missing, or whose [web] address cannot be read, is exit 2.
+    Every answer names the address it tried."""
+    from monitor.settings import load_web_settings
 
+    note = ""
     try:
-        web = load_settings(config).web
-    except ConfigError:
-        web = load_web_settings(config) or WebSettings()
+        web = load_settings(config, secrets=False).web
+    except ConfigError as exc:
+        fallback = load_web_settings(config)
+        if fallback is None:
+            print(
+                f"fr-monitor: healthcheck: cannot tell which address to ask: {exc.problems[0]} "
+                "(fix --config or MONITOR_CONFIG; `fr-monitor check-config` lists every problem)",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        web = fallback
+        note = (
+            f" (the configuration is invalid, {len(exc.problems)} problem(s): see `fr-monitor check-config`; "
+            "its [web] address was used)"
+        )
     host = web.host
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
         host = "127.0.0.1"
@@ -52,16 +66,21 @@ def healthcheck(config: str | None) -> int:
         alive, _ = _ask(f"{base}/healthz")
         ready, answer = _ask(f"{base}/readyz")
     except OSError as exc:
-        print(f"fr-monitor: unhealthy: {exc}", file=sys.stderr)
+        reason = getattr(exc, "reason", exc)
+        text = getattr(reason, "strerror", None) or str(reason)
+        print(f"fr-monitor: unhealthy: {base}/healthz: {text}{note}", file=sys.stderr)
         return 1
     if not alive:
-        print(f"fr-monitor: unhealthy: {base}/healthz: the event loop is stalled", file=sys.stderr)
+        print(f"fr-monitor: unhealthy: {base}/healthz: the event loop is stalled{note}", file=sys.stderr)
         return 1
     if not ready:
         problems = answer.get("problems") or ["not ready"]
-        print(f"fr-monitor: unhealthy: not ready ({base}/readyz): " + "; ".join(map(str, problems)), file=sys.stderr)
+        print(
+            f"fr-monitor: unhealthy: not ready ({base}/readyz): " + "; ".join(map(str, problems)) + note,
+            file=sys.stderr,
+        )
         return 1
-    print("healthy")
+    print(f"healthy: {base}{note}")
     return 0
 
 

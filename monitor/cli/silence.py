@@ -14,11 +14,11 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from monitor.cli.history import open_store
 from monitor.cli.table import clean, eastern, table
 from monitor.core.clock import EASTERN
 from monitor.core.silence import MATCHERS, Silence, SilenceError, check_query, listed, silence_end
 from monitor.store.lock import service_running
+from monitor.store.store import Store
 
 EXIT_INPUT = 2
 
@@ -60,9 +60,7 @@ def add(
         ends_at = silence_end(now, for_, until)
     except SilenceError as exc:
         return _refuse(str(exc).splitlines()[0])
-    store = open_store(data_dir)
-    if store is None:
-        return 1
+    store = Store.open_existing(data_dir, read_only=False)  # missing or unusable: one line, exit 2 (monitor.cli)
     try:
         silence = store.save_silence(given, comment.strip(), (author or "").strip() or login_name(), now, ends_at)
     finally:
@@ -92,9 +90,7 @@ def _as_json(silence: Silence, now: float) -> dict[str, object]:
 
 
 def show(data_dir: Path, as_json: bool, now: float) -> int:
-    store = open_store(data_dir)
-    if store is None:
-        return 1
+    store = Store.open_existing(data_dir)  # read-only
     try:
         silences = listed(store.load_silences(), now)
     finally:
@@ -133,9 +129,7 @@ def show(data_dir: Path, as_json: bool, now: float) -> int:
 
 
 def expire(data_dir: Path, silence_id: int, author: str | None, now: float) -> int:
-    store = open_store(data_dir)
-    if store is None:
-        return 1
+    store = Store.open_existing(data_dir, read_only=False)
     try:
         before = store.expire_silence(silence_id, (author or "").strip() or login_name(), now)
     finally:

@@ -1,20 +1,31 @@
-"""`fr-monitor status`: the console's overview in the terminal. Reads the database beside a running service."""
+"""`fr-monitor status`: the console's overview in the terminal. Reads the database beside a running service,
+read-only, and needs none of the targets' secrets (an operator's shell rarely has them). The table may cut a
+long error to fit; `--json` has every error whole."""
 
 from __future__ import annotations
 
-from monitor.cli.history import open_store
+import json
+from datetime import datetime
+from typing import Any
+
 from monitor.cli.table import eastern, short, table
+from monitor.core.clock import EASTERN
 from monitor.core.unread import TEXT_LABELS
 from monitor.settings import Settings
 from monitor.store.history import AlertFilter, History
 from monitor.store.lock import service_running
+from monitor.store.store import Store
 from monitor.summary import summarise
 
+ERROR_WIDTH = 80
 
-def show_status(settings: Settings) -> int:
-    store = open_store(settings.data_dir)
-    if store is None:
-        return 1
+
+def _iso(timestamp: float | None) -> str | None:
+    return datetime.fromtimestamp(timestamp, EASTERN).isoformat() if timestamp is not None else None
+
+
+def show_status(settings: Settings, as_json: bool = False) -> int:
+    store = Store.open_existing(settings.data_dir)
     try:
         history = History(store)
         statuses = history.sources()
@@ -27,6 +38,60 @@ def show_status(settings: Settings) -> int:
         store.close()
     summary = summarise(settings)
     running = service_running(settings.data_dir)
+    if as_json:
+        report: dict[str, Any] = {
+            "service": "running" if running else "not running",
+            "data_dir": str(settings.data_dir),
+            "sources": [
+                {
+                    "name": source["name"],
+                    "interval": source["interval"],
+                    "last_success_at": _iso(status.last_success_at) if status else None,
+                    "last_error_at": _iso(status.last_error_at) if status else None,
+                    "last_error": status.last_error if status else "",
+                    "failures_in_a_row": status.consecutive_failures if status else 0,
+                }
+                for source in summary["sources"]
+                for status in [statuses.get(source["name"])]
+            ],
+            "unread_texts": [
+                {
+                    "source": u.source,
+                    "document_number": u.number,
+                    "text": TEXT_LABELS[u.kind],
+                    "tries": u.tries,
+                    "first_failed_at": _iso(u.first_failed_at),
+                    "given_up_at": _iso(u.given_up_at),
+                    "last_error": u.reason,
+                }
+                for u in unread
+            ],
+            "outbox": outbox,
+            "targets": [
+                {
+                    "name": target["name"],
+                    "url": target["url"],
+                    "failing_since": _iso(health.get(target["name"], (None, ""))[0]),
+                    "error": health.get(target["name"], (None, ""))[1],
+                    "last_accepted_at": _iso(last_sent.get(target["name"])),
+                }
+                for target in summary["targets"]
+            ],
+            "watchlists": [{"name": w["name"], "notify": w["notify"]} for w in summary["watchlists"]],
+            "latest_alerts": [
+                {
+                    "alert_id": a.id,
+                    "created_at": _iso(a.created_at),
+                    "event": a.event,
+                    "watchlist": a.watchlist,
+                    "document_number": a.document_number,
+                    "title": a.title,
+                }
+                for a in latest
+            ],
+        }
+        print(json.dumps(report, indent=2))
+        return 0
     print(f"service: {'running' if running else 'not running'} on {settings.data_dir}")
     print("\nsources:")
     rows = []
@@ -41,7 +106,13 @@ def show_status(settings: Settings) -> int:
                 str(status.consecutive_failures) if status else "0",
             ]
         )
-    print(table(["SOURCE", "INTERVAL", "LAST SUCCESS", "LAST ERROR", "FAILURES IN A ROW"], rows, [40, 0, 0, 80, 0]))
+    print(
+        table(
+            ["SOURCE", "INTERVAL", "LAST SUCCESS", "LAST ERROR", "FAILURES IN A ROW"], rows, [40, 0, 0, ERROR_WIDTH, 0]
+        )
+    )
+    if any(len(row[3]) > ERROR_WIDTH for row in rows):
+        print("(errors cut to fit: `fr-monitor status --json` has them whole)")
     if unread:
         print("\ntexts not read (evaluated again on the next polls; `run --once` exits 1 while any is listed):")
         print(

@@ -94,7 +94,7 @@ async def explain(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.sources.http import SourceError
     from monitor.tuning import explain, format_explanations
 
-    app = App(settings)
+    app = App(settings, read_only=True)
     try:
         evidence, explanations = await explain(app, args.document_number, args.watchlist)
     except SourceError as exc:

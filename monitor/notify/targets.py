@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from monitor.notify.hosts import is_internal_host
 from monitor.notify.schemes import CONSOLE, WEBHOOK_SCHEMES, scheme_of
-from monitor.settings import ConfigError, Settings
+from monitor.settings import ConfigError, Settings, TargetSettings
 
 
 class TargetRefused(Exception):
@@ -171,11 +171,16 @@ def check_target_url(url: str, *, allow_private: bool) -> None:
 def check_targets(settings: Settings, where: str) -> None:
     """Every target URL parsed and checked: ConfigError naming each target that cannot be used. Separate from
     loading settings, so commands that send nothing never load Apprise."""
-    problems = []
-    for name, target in settings.targets.items():
-        try:
-            check_target_url(target.resolve_url(), allow_private=settings.allow_private_targets)
-        except (ValueError, TargetRefused) as exc:
-            problems.append(f"{where}: targets.{name}: {exc}")
+    problems = target_url_problems(settings.targets, settings.allow_private_targets, where)
     if problems:
         raise ConfigError(problems)
+
+
+def target_url_problems(targets: Mapping[str, TargetSettings], allow_private: bool, where: str) -> list[str]:
+    problems = []
+    for name, target in targets.items():
+        try:
+            check_target_url(target.resolve_url(), allow_private=allow_private)
+        except (ValueError, TargetRefused) as exc:
+            problems.append(f"{where}: targets.{name}: {exc}")
+    return problems

@@ -7,16 +7,18 @@ import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
+    BaseModel,
     ValidationError,
 )
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
 from monitor.settings.model import _FILE_DATA, Settings
 from monitor.settings.sections import WebSettings, _default_pages
-from monitor.settings.targets import _default_targets
+from monitor.settings.targets import TargetSettings, _default_targets
 
 __all__ = ["CONFIG_ENV", "ConfigError", "load_settings", "load_web_settings", "unknown_environment"]
 
@@ -50,11 +52,46 @@ def _env_name(loc: tuple[int | str, ...]) -> str | None:
     return found
 
 
+def _unwrap(annotation: Any) -> Any:
+    """The type inside Annotated[...] and X | None."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the table at `loc` knows (walking the model: lists by index, targets by name), [] if unknown."""
+    node: Any = Settings
+    for part in loc:
+        node = _unwrap(node)
+        origin = get_origin(node)
+        if origin is list:
+            node = get_args(node)[0]
+        elif origin is dict:
+            node = get_args(node)[1]
+        elif isinstance(node, type) and issubclass(node, BaseModel) and isinstance(part, str):
+            field = node.model_fields.get(part)
+            if field is None:
+                return []
+            node = field.annotation
+        else:
+            return []
+    node = _unwrap(node)
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
 def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling; see config/monitor.example.toml)"
+        hint = _closest(str(loc[-1]), _keys_at(loc[:-1])) if loc else ""
+        message = f"unknown key{hint or ' (check the spelling; see config/monitor.example.toml)'}"
     if (variable := _env_name(loc)) is not None:
         return f"environment variable {variable}: {message}"
     return f"{where}: {_key_path(loc, data)}: {message}"
@@ -133,11 +170,12 @@ def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
     return warnings
 
 
-def load_settings(path: Path | str | None = None) -> Settings:
+def load_settings(path: Path | str | None = None, secrets: bool = True) -> Settings:
     """Load settings from `path` (or $MONITOR_CONFIG), the environment and the defaults.
 
     A file that was asked for explicitly must exist: a typo in a path never silently means "defaults".
-    Raises ConfigError naming every problem, all in one pass.
+    Raises ConfigError naming every problem, all in one pass. With `secrets=False` (commands that send nothing
+    and log in nowhere) secrets that cannot be read are not problems: they are read only when used.
     """
     file = config_path(path)
     data = read_config(file) if file is not None else {}
@@ -152,7 +190,15 @@ def load_settings(path: Path | str | None = None) -> Settings:
     finally:
         _FILE_DATA.reset(token)
     problems += _cross_problems(data, settings, where)
-    if settings is not None:
+    if settings is None:  # what the model could not reach past the first problems, checked part by part
+        problems += _query_problems(data, where)
+        if secrets:
+            problems += [
+                f"{where}: targets.{name}: {exc}"
+                for name, target in loadable_targets(data).items()
+                for exc in _unreadable(target)
+            ]
+    elif secrets:
         problems += _target_problems(settings, where)
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))
@@ -193,4 +239,51 @@ def _target_problems(settings: Settings, where: str) -> list[str]:
             target.resolve_url()
         except ValueError as exc:
             problems.append(f"{where}: targets.{name}: {exc}")
+    return problems
+
+
+def _unreadable(target: TargetSettings) -> list[ValueError]:
+    try:
+        target.resolve_url()
+    except ValueError as exc:
+        return [exc]
+    return []
+
+
+def loadable_targets(data: Mapping[str, Any]) -> dict[str, TargetSettings]:
+    """The file's targets that are valid on their own, for listing their problems when other parts of the file
+    keep the whole from loading."""
+    raw = data.get("targets")
+    targets = {}
+    for name, table in raw.items() if isinstance(raw, dict) else ():
+        try:
+            targets[str(name)] = TargetSettings.model_validate(table)
+        except ValidationError:
+            continue  # its own problems are listed already
+    return targets
+
+
+def _query_problems(data: Mapping[str, Any], where: str) -> list[str]:
+    """Each watchlist's query and regex, compiled on their own: worded as the model words them, so a problem
+    found both ways is listed once."""
+    from monitor.core.watchlist import Watchlist, WatchlistError
+
+    problems = []
+    raw = data.get("watchlists")
+    for index, table in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(table, dict):
+            continue
+        name, query, regex = table.get("name"), table.get("query"), table.get("regex", [])
+        if (
+            not isinstance(query, str | None)
+            or not isinstance(regex, list)
+            or not all(isinstance(r, str) for r in regex)
+        ):
+            continue
+        try:
+            Watchlist.build(str(name), query, regex=regex)
+        except WatchlistError as exc:
+            shown = "".join(f"\n      {line}" for line in exc.pointer.splitlines())
+            label = f" ({name})" if isinstance(name, str) else ""
+            problems.append(f"{where}: watchlists[{index}]{label}: {exc.detail}{shown}")
     return problems

@@ -1,5 +1,10 @@
 """The database under every part of the store: one SQLite file, opened with the pragmas the outbox promise
-depends on, migrated to the current schema."""
+depends on, migrated to the current schema; or opened read-only, for the commands that only read.
+
+A data folder that cannot be used (a file where the folder should be, a folder where the database should be,
+no permission to write, a file that is not a database) raises DataFolderError, whose message names the path,
+what is wrong and what to do: the commands print it as one line.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,29 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.store.errors import FIX as _FIX
+from monitor.store.errors import DataFolderError, describe_database_error
 from monitor.store.schema import migrations
 
 DB_FILENAME = "fr-monitor.db"
+__all__ = ["DB_FILENAME", "DataFolderError", "StoreBase", "describe_database_error"]
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, timeout=30, isolation_level=None)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "unable to open" not in str(exc):
+            raise
+        # A WAL database in a folder this user cannot write: SQLite cannot create the shared-memory file it reads
+        # through. No service can be writing there either (it could not), so the file alone is the whole story.
+        conn.close()
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, isolation_level=None)
+    return conn
 
 
 class WriteFirstDatabase(Database):
@@ -43,12 +68,39 @@ class WriteFirstDatabase(Database):
 
 
 class StoreBase:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        self.db = WriteFirstDatabase(conn)
+        self.read_only = read_only
+        if not read_only:
+            if path.parent.exists() and not path.parent.is_dir():
+                raise DataFolderError(
+                    f"data_dir {path.parent} is a file, not a folder: point data_dir (or MONITOR_DATA_DIR) at a folder"
+                )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataFolderError(f"cannot create the data folder {path.parent}: {exc.strerror}; {_FIX}") from None
+        try:
+            conn = _connect(path, read_only)
+            conn.row_factory = sqlite3.Row
+            self.db = WriteFirstDatabase(conn)
+            if read_only:
+                self._check_schema()
+            else:
+                self._prepare()
+        except sqlite3.Error as exc:
+            raise DataFolderError(describe_database_error(path, exc, not read_only)) from None
+
+    def _check_schema(self) -> None:
+        pending = migrations.pending(self.db)
+        if pending:
+            self.db.close()
+            raise DataFolderError(
+                f"the database {self.path} was written by an older fr-monitor ({len(pending)} schema change(s) "
+                "to apply): start the service once (`fr-monitor run --once`) to upgrade it, then try again"
+            )
+
+    def _prepare(self) -> None:
         self.db.execute("PRAGMA journal_mode = WAL")
         # NORMAL (in WAL mode): a commit survives the process being killed at any moment, and the file is never
         # corrupted; only a power loss or kernel crash can take back the last commits. The outbox promise holds
@@ -59,6 +111,16 @@ class StoreBase:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(self.db)
+        self._check_writes()
+
+    def _check_writes(self) -> None:
+        """A database SQLite could open only for reading (a read-only file, a folder this user cannot write)
+        shows here, not at the first poll: a write lock alone passes in WAL mode, a write does not."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("CREATE TABLE _write_check (x)")
+        finally:
+            self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.db.close()

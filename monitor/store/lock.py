@@ -14,6 +14,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from monitor.store.errors import DataFolderError
+
 LOCK_FILENAME = "fr-monitor.lock"
 
 
@@ -37,8 +39,18 @@ class DataFolderLock:
         self._fd: int | None = None
 
     def acquire(self) -> DataFolderLock:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise DataFolderError(
+                f"data_dir {self.folder} is a file, not a folder: point data_dir (or MONITOR_DATA_DIR) at a folder"
+            )
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DataFolderError(
+                f"cannot write in the data folder {self.folder} ({exc.strerror}): fix its permissions, or point "
+                "data_dir (or MONITOR_DATA_DIR) at a folder this user can write"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

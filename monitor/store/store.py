@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.store.base import DB_FILENAME
+from monitor.store.errors import DataFolderError
 from monitor.store.memory import Memory
 from monitor.store.outbox import AlertRow, Outbox, _delivery
 from monitor.store.snapshots import Snapshots
@@ -22,7 +23,16 @@ from monitor.store.unread import UnreadTexts
 if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
     from monitor.core.plan import PollPlan
 
-__all__ = ["DB_FILENAME", "AlertRow", "NoDatabase", "SavedPoll", "SourceStatus", "Store", "_delivery"]
+__all__ = [
+    "DB_FILENAME",
+    "AlertRow",
+    "DataFolderError",
+    "NoDatabase",
+    "SavedPoll",
+    "SourceStatus",
+    "Store",
+    "_delivery",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,7 @@ class SavedPoll:
     events: tuple[str, ...] = ()  # the event of each alert queued
 
 
-class NoDatabase(Exception):
+class NoDatabase(DataFolderError):
     """A read command pointed at a folder where no service ever ran."""
 
 
@@ -57,16 +67,32 @@ class Store(Outbox, Memory, Snapshots, UnreadTexts):
         return cls(data_dir / DB_FILENAME)
 
     @classmethod
-    def open_existing(cls, data_dir: Path) -> Store:
-        """For commands that read: a folder with no database is an error that says so, and nothing is created
-        (a mistyped data_dir must not look like a monitor that has seen nothing)."""
+    def open_existing(cls, data_dir: Path, read_only: bool = True) -> Store:
+        """For commands that use what a service stored: a folder with no database is an error that says so, and
+        nothing is created (a mistyped data_dir must not look like a monitor that has seen nothing). Read-only
+        unless asked: reading needs no write access to the folder."""
         path = data_dir / DB_FILENAME
-        if not path.is_file():
+        if data_dir.exists() and not data_dir.is_dir():
             raise NoDatabase(
-                f"no database in {data_dir.resolve()} ({DB_FILENAME} is not there): no service has run with this "
-                "data_dir; check --config and data_dir"
+                f"data_dir {data_dir.resolve()} is a file, not a folder: point data_dir (or MONITOR_DATA_DIR) at "
+                "the folder the service uses"
             )
-        return cls(path)
+        if path.exists() and not path.is_file():
+            raise NoDatabase(f"{path.resolve()} is not a database file (a folder?): move it away, or check data_dir")
+        if not path.is_file():
+            where = data_dir.resolve() if data_dir.exists() else f"{data_dir.resolve()} (no such folder)"
+            raise NoDatabase(
+                f"no database in {where}: no service has run with this data_dir; check --config and data_dir, "
+                "or start the service (`fr-monitor run`)"
+            )
+        return cls(path, read_only)
+
+    @classmethod
+    def open_for_reading(cls, data_dir: Path) -> Store:
+        """Read-only; a folder where no service ran yet reads as an empty history (kept in memory)."""
+        if not (data_dir / DB_FILENAME).exists() and (data_dir.is_dir() or not data_dir.exists()):
+            return cls(Path(":memory:"))
+        return cls.open_existing(data_dir)
 
     # -- sources -----------------------------------------------------------------------------------------
 
