@@ -124,7 +124,7 @@ async def test_healthcheck_agrees_with_readyz(
 ) -> None:
     app, _, config = served
     assert await asyncio.to_thread(healthcheck, str(config)) == 0
-    assert capsys.readouterr().out.strip() == "healthy"
+    assert capsys.readouterr().out.strip() == f"healthy: http://127.0.0.1:{app.settings.web.port}"  # the address asked
     fake_fr.mode = "status:404"
     await app.run_once()
     assert await asyncio.to_thread(healthcheck, str(config)) == 1
