@@ -29,6 +29,8 @@ COMMANDS = {
     "retry": ["retry"],
     "test-notify": ["test-notify", "console"],
     "explain": ["explain", "2026-00001"],
+    "silence list": ["silence", "list"],
+    "silence add": ["silence", "add", "--docket", "BIS-2025-0001", "--for", "30d", "--comment", "tracked"],
 }
 BAD_ARGUMENTS = {
     "run": ["run", "--never"],
@@ -42,6 +44,8 @@ BAD_ARGUMENTS = {
     "retry": ["retry", "x"],
     "test-notify": ["test-notify"],
     "explain": ["explain"],
+    "silence list": ["silence", "list", "--yaml"],
+    "silence add": ["silence", "add", "--until", "soon"],
 }
 # The folder's state -> what each command does with it; commands left out never touch the data folder
 # (healthcheck asks the service, test-notify sends a sample).
@@ -204,6 +208,8 @@ def _history(folder: Path) -> None:
 READ_ONLY_FOLDER = {
     "status": 0,
     "alerts": 0,
+    "silence list": 0,
+    "silence add": 2,
     "deliveries": 0,
     "explain": 1,  # it reads the stored history, then the API (nothing listens there)
     "check-config": 2,

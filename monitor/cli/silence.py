@@ -60,7 +60,7 @@ def add(
         ends_at = silence_end(now, for_, until)
     except SilenceError as exc:
         return _refuse(str(exc).splitlines()[0])
-    store = Store.open_existing(data_dir, read_only=False)  # missing or unusable: one line, exit 2 (monitor.cli)
+    store = Store.open_existing(data_dir)  # missing or unusable: one line, exit 2 (monitor.cli)
     try:
         silence = store.save_silence(given, comment.strip(), (author or "").strip() or login_name(), now, ends_at)
     finally:
@@ -90,7 +90,7 @@ def _as_json(silence: Silence, now: float) -> dict[str, object]:
 
 
 def show(data_dir: Path, as_json: bool, now: float) -> int:
-    store = Store.open_existing(data_dir)  # read-only
+    store = Store.open_existing(data_dir, read_only=True)
     try:
         silences = listed(store.load_silences(), now)
     finally:
@@ -129,7 +129,7 @@ def show(data_dir: Path, as_json: bool, now: float) -> int:
 
 
 def expire(data_dir: Path, silence_id: int, author: str | None, now: float) -> int:
-    store = Store.open_existing(data_dir, read_only=False)
+    store = Store.open_existing(data_dir)
     try:
         before = store.expire_silence(silence_id, (author or "").strip() or login_name(), now)
     finally:

@@ -25,7 +25,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 
 def show_status(settings: Settings, as_json: bool = False) -> int:
-    store = Store.open_existing(settings.data_dir)
+    store = Store.open_existing(settings.data_dir, read_only=True)
     try:
         history = History(store)
         statuses = history.sources()

@@ -67,10 +67,10 @@ class Store(Outbox, Memory, Snapshots, UnreadTexts):
         return cls(data_dir / DB_FILENAME)
 
     @classmethod
-    def open_existing(cls, data_dir: Path, read_only: bool = True) -> Store:
+    def open_existing(cls, data_dir: Path, read_only: bool = False) -> Store:
         """For commands that use what a service stored: a folder with no database is an error that says so, and
-        nothing is created (a mistyped data_dir must not look like a monitor that has seen nothing). Read-only
-        unless asked: reading needs no write access to the folder."""
+        nothing is created (a mistyped data_dir must not look like a monitor that has seen nothing). `read_only`
+        for commands that only read: they need no write access to the folder."""
         path = data_dir / DB_FILENAME
         if data_dir.exists() and not data_dir.is_dir():
             raise NoDatabase(
@@ -92,7 +92,7 @@ class Store(Outbox, Memory, Snapshots, UnreadTexts):
         """Read-only; a folder where no service ran yet reads as an empty history (kept in memory)."""
         if not (data_dir / DB_FILENAME).exists() and (data_dir.is_dir() or not data_dir.exists()):
             return cls(Path(":memory:"))
-        return cls.open_existing(data_dir)
+        return cls.open_existing(data_dir, read_only=True)
 
     # -- sources -----------------------------------------------------------------------------------------
 
