@@ -9,7 +9,6 @@ import ctypes
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -188,10 +187,10 @@ def _without_root_powers() -> None:
                 raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
-def _process(*argv: str, cwd: Path, unprivileged: bool = False) -> subprocess.CompletedProcess[str]:
+def _process(python: str, *argv: str, cwd: Path, unprivileged: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "FR_MONITOR_"))}
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *argv],
+        [python, "-m", "monitor", *argv],
         capture_output=True,
         text=True,
         env=env,
@@ -220,7 +219,7 @@ READ_ONLY_FOLDER = {
 
 
 @pytest.mark.parametrize("kind", ["folder not writable", "database read-only"])
-def test_read_commands_need_no_write_access_and_the_others_say_so(tmp_path: Path, kind: str) -> None:
+def test_read_commands_need_no_write_access_and_the_others_say_so(tmp_path: Path, kind: str, python: str) -> None:
     folder = tmp_path / "data"
     _history(folder)
     config = _config(tmp_path, folder)
@@ -229,7 +228,7 @@ def test_read_commands_need_no_write_access_and_the_others_say_so(tmp_path: Path
     locked.chmod(0o555 if locked.is_dir() else 0o444)
     try:
         for command, expected in READ_ONLY_FOLDER.items():
-            done = _process(*COMMANDS[command], "--config", str(config), cwd=tmp_path, unprivileged=True)
+            done = _process(python, *COMMANDS[command], "--config", str(config), cwd=tmp_path, unprivileged=True)
             assert "Traceback" not in done.stdout + done.stderr, (command, done.stderr)
             assert done.returncode == expected, (command, done.stdout, done.stderr)
             if expected == 2:
@@ -245,13 +244,13 @@ def test_read_commands_need_no_write_access_and_the_others_say_so(tmp_path: Path
 
 
 @pytest.mark.parametrize("argv", [["status"], ["alerts", "--json"], ["check-config"], ["deliveries"]], ids=" ".join)
-def test_a_closed_pipe_is_one_line(argv: list[str], tmp_path: Path) -> None:
+def test_a_closed_pipe_is_one_line(argv: list[str], tmp_path: Path, python: str) -> None:
     """`fr-monitor status | head -1`: the reader is gone before the output is written."""
     folder = tmp_path / "data"
     _history(folder)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "FR_MONITOR_"))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", *argv, "--config", str(_config(tmp_path, folder))],
+        [python, "-m", "monitor", *argv, "--config", str(_config(tmp_path, folder))],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
