@@ -190,3 +190,23 @@ def test_item_kinds_are_named_once() -> None:
         if literal in path.read_text()
     ]
     assert not offenders, offenders
+
+
+def _time_formats(path: Path) -> list[str]:
+    """String constants in a module that format a time for people (strftime patterns with a zone)."""
+    return [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and "%H:%M" in node.value
+        and ("%Z" in node.value or node.value.rstrip().endswith(" ET"))
+    ]
+
+
+def test_us_eastern_time_is_shown_in_one_place() -> None:
+    """Alerts, the console and the CLI show times through monitor.core.clock alone, so they say the same."""
+    clock = PACKAGE / "core" / "clock.py"
+    assert _time_formats(clock)  # the check sees a format where there is one
+    elsewhere = {str(p.relative_to(ROOT)): f for p in PACKAGE.rglob("*.py") if p != clock if (f := _time_formats(p))}
+    assert elsewhere == {}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
-from monitor.core.clock import eastern_today, lookback_window
+from monitor.cli.table import eastern
+from monitor.core.clock import eastern_today, format_eastern_instant, format_eastern_time, lookback_window
 from monitor.core.deadlines import DateMove
 from monitor.core.lifecycle import due_reminders
 from monitor.core.watchlist import Watchlist
@@ -108,3 +110,18 @@ def test_a_moved_date_is_a_new_reminder_that_says_where_it_moved_from() -> None:
     }
     (unmoved,) = due_reminders([(after, WATCHLIST)], utc("2025-04-03 15:00"), 8, 0, stale)  # a move it has undone
     assert unmoved.facts[0].value == "Comments close 2025-04-10, in 7 days"
+
+
+@pytest.mark.parametrize(
+    ("show", "value", "expected"),
+    [
+        (format_eastern_time, 1736949600.0, "2025-01-15 09:00 ET"),  # 14:00 UTC, EST
+        (format_eastern_time, 1752584400.0, "2025-07-15 09:00 ET"),  # 13:00 UTC, EDT
+        (format_eastern_instant, "2025-01-13T13:45:00+00:00", "2025-01-13 08:45 ET"),
+        (format_eastern_instant, "2025-01-13T08:45:00.000-05:00", "2025-01-13 08:45 ET"),
+        (eastern, None, "-"),
+        (eastern, 1736949600.0, "2025-01-15 09:00 ET"),  # the CLI says it as alerts and the console do
+    ],
+)
+def test_one_way_to_show_us_eastern_time(show: Any, value: Any, expected: str, machine_tz: str) -> None:
+    assert show(value) == expected

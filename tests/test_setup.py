@@ -233,7 +233,7 @@ async def test_alerts_and_deliveries_are_tables_in_eastern_time(fake_fr, receive
     assert code == 0, err
     header, first = out.splitlines()[:2]
     assert header.split() == ["ALERT", "TIME", "EVENT", "WATCHLIST", "DOCUMENT", "TITLE"]
-    assert re.search(r"^1\s+\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\s+published\s+ai\s+2025-00636\s+Framework", first)
+    assert re.search(r"^1\s+\d{4}-\d\d-\d\d \d\d:\d\d ET\s+published\s+ai\s+2025-00636\s+Framework", first)
     assert "alert 1: delivery 1 to hook: dead, 1 attempt(s)" in out
     code, out, _ = await fr_monitor("alerts", "--config", str(config), "--event", "withdrawn")
     assert out.strip() == "no alerts match those filters"

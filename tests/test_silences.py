@@ -152,7 +152,7 @@ async def test_expire_by_hand_and_list(fake_fr: FakeFederalRegister, receiver: R
     code, out, _ = await fr_monitor(
         "silence", "add", "--rin", "0694-AJ90", "--until", "2099-12-31", "--comment", "c", "--author", "alice", *cli
     )
-    assert code == 0 and "until 2100-01-01 00:00 EST" in out
+    assert code == 0 and "until 2100-01-01 00:00 ET" in out
     code, out, _ = await fr_monitor("silence", "expire", "1", "--author", "bob", *cli)
     assert code == 0 and out.startswith("silence 1 expired: watchlist=ai")
     clock.now += 60

@@ -1,22 +1,20 @@
-"""Output a person can read: aligned tables with headers, times in US Eastern with the zone shown, long URLs
+"""Output a person can read: aligned tables with headers, times in US Eastern (monitor.core.clock), long URLs
 shortened. Untrusted text is shown as text (no terminal control characters)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from monitor.core.clock import EASTERN
+from monitor.core.clock import format_eastern_time
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def eastern(timestamp: float | None) -> str:
-    if timestamp is None:
-        return "-"
-    return datetime.fromtimestamp(timestamp, EASTERN).strftime("%Y-%m-%d %H:%M %Z")
+    """A Unix time in US Eastern, as alerts and the console show it; "-" for none."""
+    return "-" if timestamp is None else format_eastern_time(timestamp)
 
 
 def clean(text: str) -> str:

@@ -1,4 +1,8 @@
-"""Time as the Federal Register keeps it: civil dates in US Eastern, whatever the machine's TZ says."""
+"""Time as the Federal Register keeps it: civil dates in US Eastern, whatever the machine's TZ says.
+
+The one place that shows and reads US Eastern time: alerts, the console and the CLI all print an instant as
+"2025-01-15 09:00 ET" (format_eastern_time, format_eastern_instant) and read a date or a date and time a person
+typed as US Eastern (eastern_timestamp)."""
 
 from __future__ import annotations
 
@@ -26,6 +30,12 @@ def lookback_window(now: datetime, days: int) -> tuple[date, date]:
 def format_eastern_time(timestamp: float) -> str:
     """A Unix time as people here read it: "2025-01-15 09:00 ET"."""
     return datetime.fromtimestamp(timestamp, EASTERN).strftime("%Y-%m-%d %H:%M ET")
+
+
+def format_eastern_instant(iso: str) -> str:
+    """An ISO 8601 instant with its offset (public inspection's filed_at) as people here read it:
+    "2025-01-13 08:45 ET"; ValueError when it is not one."""
+    return format_eastern_time(datetime.fromisoformat(iso).timestamp())
 
 
 @dataclass(frozen=True, slots=True)

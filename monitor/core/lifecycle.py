@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from monitor.core.clock import EASTERN
+from monitor.core.clock import EASTERN, format_eastern_instant
 from monitor.core.deadlines import DEADLINE_FIELDS, DateMove, moved_note, reminder_version
 from monitor.core.identity import alert_key, corrected_number, ecfr_part_item_of_section, follow_keys
 from monitor.core.matching import Matcher
@@ -72,14 +72,9 @@ class Evaluation:
 ECHO_FIELDS = frozenset({"corrections"})
 
 
-def format_eastern(iso_utc: str) -> str:
-    when = datetime.fromisoformat(iso_utc).astimezone(EASTERN)
-    return when.strftime("%Y-%m-%d %H:%M ET")
-
-
 def lead_time_fact(document: Document, filed_at: str) -> Fact:
     filed = datetime.fromisoformat(filed_at).astimezone(EASTERN)
-    text = f"since {format_eastern(filed_at)}"
+    text = f"since {format_eastern_instant(filed_at)}"
     if document.publication_date:
         days = (document.publication_date - filed.date()).days
         text += f", {days} day{'s' if days != 1 else ''} before publication"
@@ -89,7 +84,7 @@ def lead_time_fact(document: Document, filed_at: str) -> Fact:
 def public_inspection_facts(document: Document) -> tuple[Fact, ...]:
     facts = []
     if document.filed_at:
-        facts.append(Fact("Filed", format_eastern(document.filed_at)))
+        facts.append(Fact("Filed", format_eastern_instant(document.filed_at)))
     if document.filing_type:
         facts.append(Fact("Filing", document.filing_type))
     if document.num_pages:

@@ -23,7 +23,13 @@ from urllib.parse import quote, unquote, urlencode
 
 from aiohttp import web
 
-from monitor.core.clock import EASTERN, eastern_timestamp, eastern_today, format_eastern_time
+from monitor.core.clock import (
+    EASTERN,
+    eastern_timestamp,
+    eastern_today,
+    format_eastern_instant,
+    format_eastern_time,
+)
 from monitor.core.deadlines import DEADLINE_FIELDS
 from monitor.core.unread import TEXT_LABELS
 from monitor.models import EVENTS
@@ -45,7 +51,7 @@ def _when_iso(iso: str | None) -> str:
     """An ISO 8601 instant (public inspection's filed_at) in US Eastern."""
     if not iso:
         return "unknown"
-    return datetime.fromisoformat(iso).astimezone(EASTERN).strftime("%Y-%m-%d %H:%M ET")
+    return format_eastern_instant(iso)
 
 
 def _document_path(number: str) -> str:
