@@ -191,7 +191,7 @@ async def _departures(
 Unreadable = dict[str, tuple[TextKind, str]]  # number -> the text that could not be read, and why
 
 
-async def load_full_texts(
+async def fetch_full_texts(
     fetcher: FullTextFetcher | None,
     store: Store,
     evaluator: Evaluator,
@@ -210,7 +210,7 @@ async def load_full_texts(
         if change.kind == "refreshed" or not evaluator.matcher.needs_full_text(document):
             continue
         try:
-            text, downloaded = await read_full_text(fetcher, store, document)
+            text, downloaded = await fetch_full_text(fetcher, store, document)
         except SourceError as exc:
             unread[document.number] = ("full_text", str(exc))
             log.warning(
@@ -224,7 +224,7 @@ async def load_full_texts(
     return texts, fetched
 
 
-async def read_full_text(
+async def fetch_full_text(
     fetcher: FullTextFetcher, store: Store, document: Document
 ) -> tuple[str | None, FullText | None]:
     """A document's full text from the cache, else downloaded: (the text, what was downloaded now, to cache).
@@ -241,10 +241,10 @@ class LinkFollowing(Protocol):
 
     follow_links: bool
 
-    async def linked_text(self, entry: Document) -> str | None: ...
+    async def fetch_linked_text(self, entry: Document) -> str | None: ...
 
 
-async def with_linked_text(
+async def fetch_linked_texts(
     source: Source, store: Store, changes: list[Change], fetched: dict[str, tuple[str, bool]], unread: Unreadable
 ) -> list[Change]:
     """New entries of a page that follows links, with the linked page's text (fetched once, then cached: the
@@ -259,7 +259,7 @@ async def with_linked_text(
             text = store.load_full_text(document.number)
             if text is None:
                 try:
-                    text = await source.linked_text(document)
+                    text = await source.fetch_linked_text(document)
                 except SourceError as exc:
                     unread[document.number] = ("linked_text", str(exc))
                     log.warning(
@@ -395,8 +395,8 @@ async def enrich(
     evaluated = [*evaluated, *retried]  # evaluated again, not stored: their snapshots are
     fetched: dict[str, tuple[str, bool]] = {}  # texts downloaded now: cached in the poll's own transaction
     unread: Unreadable = {}
-    evaluated = await with_linked_text(source, store, evaluated, fetched, unread)
-    texts, fetched_now = await load_full_texts(full_text, store, evaluator, evaluated, unread)
+    evaluated = await fetch_linked_texts(source, store, evaluated, fetched, unread)
+    texts, fetched_now = await fetch_full_texts(full_text, store, evaluator, evaluated, unread)
     departures = Departures([], {}, [])
     if isinstance(source, DepartureTracking):
         departures = await _departures(source, store, documents, now)

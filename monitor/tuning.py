@@ -25,7 +25,7 @@ from monitor.core.plan import queue
 from monitor.core.routing import Routing
 from monitor.models import Alert, Document, Match
 from monitor.notify.render import document_link
-from monitor.runner import read_full_text
+from monitor.runner import fetch_full_text
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
@@ -62,7 +62,7 @@ async def cached_full_text(app: Workbench, document: Document) -> str | None:
     """The full text the service would read: cached, else fetched once and cached for it; None when there is none
     or it could not be read (logged: the document is matched on what it shows, as a trial of the query)."""
     try:
-        text, downloaded = await read_full_text(app.full_text, app.store, document)
+        text, downloaded = await fetch_full_text(app.full_text, app.store, document)
     except SourceError as exc:
         log.warning("full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason})
         return None

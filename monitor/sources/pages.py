@@ -209,7 +209,7 @@ class PageSource:
             raise SourceError(f"{self.name}: {exc}", "not_the_page") from None
         return page.entries
 
-    async def linked_text(self, entry: Document) -> str | None:
+    async def fetch_linked_text(self, entry: Document) -> str | None:
         """The text of the page an entry links to (same site only), for matching; None when there is none to read
         (an off-site link). SourceError when the download fails."""
         if not self.follow_links or urlsplit(entry.number).netloc != urlsplit(self.url).netloc:

@@ -128,6 +128,11 @@ class StoreBase:
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(self.db.execute(sql, params).fetchall())
 
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """One read-only query, for the read models over the store (store/history.py): they ask through this,
+        never through the store's parts or its connection."""
+        return self._rows(sql, params)
+
     def check_writable(self) -> None:
         """Raise sqlite3.Error unless the database takes a write lock now."""
         self.db.execute("BEGIN IMMEDIATE")

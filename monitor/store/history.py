@@ -121,10 +121,8 @@ _SUMMARY_COLUMNS = (
 
 class History:
     def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return list(self.store.db.execute(sql, params).fetchall())
+        self.store = store  # its public methods only
+        self._rows = store.read
 
     def sources(self) -> dict[str, SourceRow]:
         rows = self._rows("SELECT * FROM sources")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from monitor.store.base import DB_FILENAME
 from monitor.store.errors import DataFolderError
-from monitor.store.memory import Memory
+from monitor.store.lifecycle import Lifecycle
 from monitor.store.outbox import AlertRow, Outbox, _delivery
 from monitor.store.snapshots import Snapshots
 from monitor.store.unread import UnreadTexts
@@ -58,8 +58,8 @@ class NoDatabase(DataFolderError):
     """A read command pointed at a folder where no service ever ran."""
 
 
-class Store(Outbox, Memory, Snapshots, UnreadTexts):
-    """The store: one SQLite file (store/base.py), its parts side by side (snapshots, memory, outbox), and here
+class Store(Outbox, Lifecycle, Snapshots, UnreadTexts):
+    """The store: one SQLite file (store/base.py), its parts side by side (snapshots, lifecycle, outbox), and here
     what ties them together: each source's status, the poll's one transaction, retention."""
 
     @classmethod

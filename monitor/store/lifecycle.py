@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # annotations only: reading the history does not import the p
     from monitor.core.plan import PollPlan
 
 
-class Memory(Snapshots):  # filing times are read from the public inspection snapshots
+class Lifecycle(Snapshots):  # filing times are read from the public inspection snapshots
     # -- the life of a rule --------------------------------------------------------------------------------
 
     def _save_lifecycle(self, plan: PollPlan, now: float) -> None:
