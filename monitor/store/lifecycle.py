@@ -114,12 +114,15 @@ class Lifecycle(Snapshots):  # filing times are read from the public inspection 
     def load_watched(self, source: str, today: str) -> dict[str, float | None]:
         """Documents of `source` a watchlist matched with a date from `today` (ISO) on -> when each was last read
         again by number (None: never)."""
+        # From the matches (a few hundred) to their snapshots, never every snapshot's JSON: CROSS JOIN keeps that
+        # order (SQLite would rather scan the snapshots of the source, a second at 90,000 of them).
         rows = self._rows(
             """
-            SELECT s.number, r.read_at FROM snapshots s LEFT JOIN rereads r ON r.number = s.number
-            WHERE s.source = ? AND (json_extract(s.data, '$.comments_close_on') >= ?
+            SELECT DISTINCT s.number, r.read_at FROM matches m
+            CROSS JOIN snapshots s ON s.source = m.source AND s.number = m.number
+            LEFT JOIN rereads r ON r.number = s.number
+            WHERE m.source = ? AND (json_extract(s.data, '$.comments_close_on') >= ?
                                     OR json_extract(s.data, '$.effective_on') >= ?)
-              AND EXISTS (SELECT 1 FROM matches m WHERE m.source = s.source AND m.number = s.number)
             """,
             [source, today, today],
         )
