@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from monitor.core.clock import eastern_today
-from monitor.core.deadlines import batches, due_for_reread
+from monitor.core.deadlines import batches, dates_set_later, due_for_reread, with_later_dates
 from monitor.core.diffing import diff_document
 from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
@@ -452,5 +452,11 @@ def queue_reminders(
         if name in evaluator.watchlists
     ]
     moves = store.load_date_moves([document.number for document, _ in tracked])
-    alerts = due_reminders(tracked, now, hour, minute, moves)
+    due = due_reminders(tracked, now, hour, minute, moves)
+    sent = store.load_alert_keys([a.key for a in due])
+    alerts = [a for a in due if a.key not in sent]  # the reminders already sent are not looked into again
+    later = {
+        a.document.number: dates_set_later(a.document, store.load_documents_sharing_keys(a.document)) for a in alerts
+    }
+    alerts = with_later_dates(alerts, later)
     return store.save_alerts(queue(alerts, routing, clock()), clock()) if alerts else 0

@@ -283,6 +283,14 @@ async def test_the_rule_page_shows_its_moved_date_and_a_later_document_setting_o
         "(published 2026-03-20)"
     ) in page
 
+    await step(config, "2026-04-08 08:30")  # the rule's own reminder names the later document's date
+    reminder = receiver.received[-1]["message"]
+    assert "Reminder: Comments close 2026-04-15 (extended from 2026-04-01), in 7 days" in reminder
+    assert "Set later: 2026-05-01 by 2026-90300, Proposed rule; extension of comment period." in reminder
+    await step(config, "2026-04-24 08:30")  # the extension's own reminder: nothing set after it
+    assert "Reminder: Comments close 2026-05-01, in 7 days" in receiver.received[-1]["message"]
+    assert "Set later" not in receiver.received[-1]["message"]
+
 
 async def test_documents_by_number_found_and_not_found(fake_fr: FakeFederalRegister, write_config):
     """Several numbers in one request answer {count, results, errors: {not_found}}; one number answers the document

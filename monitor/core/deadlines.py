@@ -10,17 +10,19 @@ The rules, in the order a date goes through them:
 3. A reminder's identity (its alert key) holds the date it reminds of: reminders follow a date that moved
    instead of being dropped as repeats, and they say "extended from <old date>" ("moved from" when earlier).
 4. A later document sharing the rule's RIN or docket that sets its own comments-close or effective date is
-   shown on the rule's timeline (the console's document page).
+   shown on the rule's timeline (the console's document page), and a reminder of the rule's own date for that
+   kind of date names it ("Set later: 2026-05-01 by 2026-90300, ..."): the rule's date may no longer hold.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from monitor.core.identity import follow_keys
-from monitor.models import Change, Document
+from monitor.models import Alert, Change, Document, Fact
 
 # The dates a reminder counts down to, with how people read them.
 DEADLINE_FIELDS = {"comments_close_on": "Comments close", "effective_on": "Takes effect"}
@@ -124,3 +126,18 @@ def _later(other: Document, rule: Document) -> bool:
     if other.publication_date is None or rule.publication_date is None:
         return False
     return other.publication_date > rule.publication_date
+
+
+def with_later_dates(alerts: Sequence[Alert], later: Mapping[str, Sequence[LaterDate]]) -> list[Alert]:
+    """Reminders (`due_reminders`: the hit names the date field) with a fact for each later document, by the
+    reminded document's number, that sets the same kind of date."""
+    told = []
+    for alert in alerts:
+        field = alert.match.hits[0].term if alert.match.hits else ""
+        facts = tuple(
+            Fact("Set later", f"{d.day.isoformat()} by {d.document.number}, {d.document.action or d.document.title}")
+            for d in later.get(alert.document.number, ())
+            if d.field == field
+        )
+        told.append(dataclasses.replace(alert, facts=(*alert.facts, *facts)) if facts else alert)
+    return told

@@ -244,7 +244,7 @@ class History:
         corrections = [s.document.number for s in self._snapshots_correcting(number) if s.document.number != number]
         followed = self._followed(snapshots, number)
         rule = next((s.document for s in snapshots if s.source == "federal_register"), None)
-        dated_later = dates_set_later(rule, self._sharing_keys(snapshots, number)) if rule else []
+        dated_later = dates_set_later(rule, self.store.load_documents_sharing_keys(rule)) if rule else []
         moves = self.store.load_date_history(number)
         return DocumentLife(number, snapshots, alerts, inspection, corrections, followed, moves, dated_later)
 
@@ -266,28 +266,20 @@ class History:
 
     def _followed(self, snapshots: list[Snapshot], number: str) -> list[AlertSummary]:
         """Alerts of other documents that share this one's RINs or dockets (what following it caught)."""
-        found = self._numbers_sharing_keys(snapshots, number, ("federal_register", "public_inspection"))
-        return self._alerts_for(sorted(found))
-
-    def _numbers_sharing_keys(self, snapshots: list[Snapshot], number: str, sources: Sequence[str]) -> set[str]:
         keys = {r for s in snapshots for r in s.document.regulation_id_numbers} | {
             d for s in snapshots for d in s.document.docket_ids
         }
+        if not keys:
+            return []
         found: set[str] = set()
-        marks = ",".join("?" * len(sources))
         for key in sorted(keys)[:10]:
             rows = self._rows(
-                f"SELECT DISTINCT number FROM snapshots WHERE source IN ({marks}) "  # noqa: S608
+                "SELECT DISTINCT number FROM snapshots WHERE source IN ('federal_register', 'public_inspection') "
                 "AND number != ? AND data LIKE ? LIMIT 50",
-                [*sources, number, f'%"{key}"%'],
+                [number, f'%"{key}"%'],
             )
             found |= {r["number"] for r in rows}
-        return found
-
-    def _sharing_keys(self, snapshots: list[Snapshot], number: str) -> list[Document]:
-        """Federal Register documents that share this one's RINs or dockets."""
-        numbers = self._numbers_sharing_keys(snapshots, number, ("federal_register",))
-        return list(self.store.load_snapshots("federal_register", sorted(numbers)).values())
+        return self._alerts_for(sorted(found))
 
     def watchlist_counts(self, since: float) -> dict[str, int]:
         rows = self._rows(

@@ -144,6 +144,28 @@ class Lifecycle(Snapshots):  # filing times are read from the public inspection 
                 moves[(number, name)] = DateMove(number, name, _day(r["before"]), _day(r["after"]))
         return moves
 
+    def load_documents_sharing_keys(self, document: Document) -> list[Document]:
+        """Other Federal Register documents that carry one of this one's RINs or dockets (up to 50 for each of
+        its first 10)."""
+        numbers: set[str] = set()
+        for key in sorted({*document.regulation_id_numbers, *document.docket_ids})[:10]:
+            rows = self._rows(
+                "SELECT number FROM snapshots WHERE source = 'federal_register' AND number != ? AND data LIKE ?"
+                " LIMIT 50",
+                [document.number, f'%"{key}"%'],
+            )
+            numbers |= {r["number"] for r in rows}
+        return list(self.load_snapshots("federal_register", sorted(numbers)).values())
+
+    def load_alert_keys(self, keys: Sequence[str]) -> set[str]:
+        """Those of these alert keys that are stored (their alert happened)."""
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            found |= {r["key"] for r in self._rows(f"SELECT key FROM alerts WHERE key IN ({marks})", chunk)}  # noqa: S608
+        return found
+
     def load_date_history(self, number: str) -> list[tuple[DateMove, float]]:
         """Every move of this document's dates, with when it was seen, oldest first."""
         rows = self._rows("SELECT * FROM date_moves WHERE number = ? ORDER BY id", [number])
