@@ -2,9 +2,10 @@
 
 Prints: the poll-and-match cycle (1,000 documents, 20 watchlists) and memory; match throughput (28,000
 documents x 100 watchlists) and a one-year backfill; the built-in watchlist's recall and precision on labelled
-documents; a 90-day catch-up; the service's memory after start and over many idle poll cycles, the CPU of an
-idle cycle, and detection-to-delivery latency against a local fake; how long commands that send nothing take;
-resident memory over thousands of polls with a new date window each (bench/long_run.py: it must stay flat).
+documents; a 90-day catch-up; the alerts that arrive after a full-text outage; the service's memory after start
+and over many idle poll cycles, the CPU of an idle cycle, and detection-to-delivery latency against a local
+fake; how long commands that send nothing take; resident memory over thousands of polls with a new date window
+each (bench/long_run.py: it must stay flat).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     run("matching.py")
     run("relevance.py")
     run("catch_up.py")
+    run("full_text_outage.py")
     run("earliest.py")
     run("console.py", "--requests", "100")
     run("startup.py")
