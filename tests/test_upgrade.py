@@ -69,7 +69,7 @@ WHAT_MUST_SURVIVE = {
 
 
 def dated_reminder_keys(db: Path) -> dict[str, str]:
-    """Migration m007_dated_reminders: each reminder key the release wrote ("...:comments_close_on-7d") -> the key
+    """Migration m008_dated_reminders: each reminder key the release wrote ("...:comments_close_on-7d") -> the key
     it has after, with the date its stored alert counted down to ("...:comments_close_on-2025-03-17-7d")."""
     renamed = {}
     for key, data in rows(db, "SELECT key, data FROM alerts WHERE event = 'deadline'"):
