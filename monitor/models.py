@@ -36,6 +36,43 @@ class ItemKind:
     CFR_PART_STATE = "eCFR title"  # bookkeeping: the amendment date a CFR part was last read at; never alerted
 
 
+class Sources:
+    """The sources, named once: the name each one's items carry as `source` (stored in snapshots, alerts and
+    status rows, and used in watchlists' `sources`, so a name never changes). Pages and feeds are named after
+    the configured page or feed: "page:bis-press-releases". Every layer that must tell sources apart asks
+    these, never compares a string of its own (the architecture test holds that)."""
+
+    FEDERAL_REGISTER = "federal_register"
+    PUBLIC_INSPECTION = "public_inspection"
+    ECFR = "ecfr"
+    REGULATIONS_GOV = "regulations_gov"
+    PAGE_PREFIX = "page:"
+    FEED_PREFIX = "feed:"
+    # Whose items are Federal Register documents, numbered as the Federal Register numbers them.
+    FEDERAL_REGISTER_KINDS = frozenset({FEDERAL_REGISTER, PUBLIC_INSPECTION})
+
+    @staticmethod
+    def page(name: str) -> str:
+        return f"{Sources.PAGE_PREFIX}{name}"
+
+    @staticmethod
+    def feed(name: str) -> str:
+        return f"{Sources.FEED_PREFIX}{name}"
+
+    @staticmethod
+    def is_page(source: str) -> bool:
+        return source.startswith(Sources.PAGE_PREFIX)
+
+    @staticmethod
+    def is_feed(source: str) -> bool:
+        return source.startswith(Sources.FEED_PREFIX)
+
+    @staticmethod
+    def page_name(source: str) -> str:
+        """ "page:bis-press-releases" -> "bis-press-releases"."""
+        return source.removeprefix(Sources.PAGE_PREFIX)
+
+
 PAGE_REGION_NUMBER = "#region"  # the one item per page that carries its region's text
 
 

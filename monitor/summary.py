@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from monitor.models import Sources
 from monitor.settings import Settings, WatchlistSettings
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
@@ -46,9 +47,9 @@ def _sources(settings: Settings) -> tuple[list[dict[str, Any]], list[str]]:
     for page in settings.pages:
         what = f"the region {page.selector!r} of a web page"
         what += ", and the pages its new entries link to" if page.follow_links else ""
-        sources.append(_source(f"page:{page.name}", page.interval, what, page.url))
+        sources.append(_source(Sources.page(page.name), page.interval, what, page.url))
     for feed in settings.feeds:
-        sources.append(_source(f"feed:{feed.name}", feed.interval, "an RSS or Atom feed", feed.url))
+        sources.append(_source(Sources.feed(feed.name), feed.interval, "an RSS or Atom feed", feed.url))
     if ecfr.enabled:
         parts = ", ".join(f"{p.split(':')[0]} CFR {p.split(':')[1]}" for p in ecfr.parts)
         sources.append(_source("ecfr", ecfr.interval, f"the regulation text of {parts}", ecfr.base_url))

@@ -23,7 +23,7 @@ from monitor.core.identity import alert_key
 from monitor.core.matching import Explanation, Matcher
 from monitor.core.plan import queue
 from monitor.core.routing import Routing
-from monitor.models import Alert, Document, Match
+from monitor.models import Alert, Document, Match, Sources
 from monitor.notify.render import document_link
 from monitor.runner import fetch_full_text
 from monitor.sources.federal_register import FederalRegisterSource
@@ -217,7 +217,7 @@ async def load_document(app: Workbench, number: str) -> Evidence:
             when = f", unchanged since {format_eastern_time(changed_at)}" if changed_at is not None else ""
             note = (
                 ""
-                if stored.abstract.strip() or source != "public_inspection"
+                if stored.abstract.strip() or source != Sources.PUBLIC_INSPECTION
                 else ("; public inspection documents have no abstract, so the published document may match differently")
             )
             return Evidence(stored, f"{label}{when}{note}")

@@ -210,3 +210,43 @@ def test_us_eastern_time_is_shown_in_one_place() -> None:
     assert _time_formats(clock)  # the check sees a format where there is one
     elsewhere = {str(p.relative_to(ROOT)): f for p in PACKAGE.rglob("*.py") if p != clock if (f := _time_formats(p))}
     assert elsewhere == {}
+
+
+SOURCE_NAMES = frozenset({"federal_register", "public_inspection", "ecfr", "regulations_gov", "page:", "feed:"})
+
+
+def _source_name_comparisons(tree: ast.AST) -> list[str]:
+    """Where code compares a source (an expression that mentions `source`) with a source name written out:
+    `document.source == "ecfr"`, `source in ("federal_register", ...)`, `source.startswith("page:")`."""
+
+    def written_out(node: ast.expr) -> bool:
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(written_out(e) for e in node.elts)
+        return isinstance(node, ast.Constant) and node.value in SOURCE_NAMES
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(written_out(s) for s in sides) and any("source" in ast.unparse(s) for s in sides):
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            prefix_test = node.func.attr in ("startswith", "removeprefix", "endswith")
+            if prefix_test and node.args and written_out(node.args[0]) and "source" in ast.unparse(node.func.value):
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_sources_are_told_apart_by_their_names_in_models_only() -> None:
+    """No module but monitor.models (Sources) compares a source with a name of its own: a source kind's name
+    is written once."""
+    offenders = {
+        module: found
+        for module, path in MODULES.items()
+        if module != "monitor.models" and (found := _source_name_comparisons(ast.parse(path.read_text())))
+    }
+    assert offenders == {}
+    # ... and the check sees one where there is one.
+    assert _source_name_comparisons(ast.parse('if document.source in ("ecfr", "x"): pass'))
+    assert _source_name_comparisons(ast.parse('ok = change.source.startswith("page:")'))
+    assert not _source_name_comparisons(ast.parse('if alert.event == "public_inspection": pass'))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from monitor.models import Sources
+
 if TYPE_CHECKING:
     from monitor.models import Document, EventKind
 
@@ -46,8 +48,8 @@ def follow_keys(document: Document) -> list[str]:
 
 def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
     source = document.source
-    if source.startswith("feed:") and is_fr_number(document.number):
-        source = "federal_register"
+    if Sources.is_feed(source) and is_fr_number(document.number):
+        source = Sources.FEDERAL_REGISTER
     kind = "published" if event in _ARRIVALS else event
     return ":".join(p for p in (kind, source, document.number, watchlist, version) if p)
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from monitor.core.identity import is_fr_number
-from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind
+from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind, Sources
 
 Channel = Literal["slack", "email", "webhook", "text"]
 BodyFormat = Literal["text", "html"]
@@ -94,11 +94,11 @@ def document_link(document: Document) -> str:
     url = document.html_url
     if " " in url or not url.startswith("https://"):
         url = ""
-    if document.source in ("federal_register", "public_inspection") or is_fr_number(document.number):
+    if document.source in Sources.FEDERAL_REGISTER_KINDS or is_fr_number(document.number):
         if url.startswith("https://www.federalregister.gov/"):
             return url
         return f"https://www.federalregister.gov/d/{document.number}"
-    if document.source == "ecfr":
+    if document.source == Sources.ECFR:
         return url if url.startswith("https://www.ecfr.gov/") else "https://www.ecfr.gov/"
     return url
 
@@ -121,9 +121,9 @@ def headline(alert: Alert) -> str:
 
 def _key_dates(document: Document) -> list[tuple[str, str]]:
     dates = []
-    if document.publication_date and document.source not in ("ecfr",):
-        label = {"public_inspection": "Publishes"}.get(document.source, "Published")
-        if document.source.startswith("page:"):
+    if document.publication_date and document.source != Sources.ECFR:
+        label = {Sources.PUBLIC_INSPECTION: "Publishes"}.get(document.source, "Published")
+        if Sources.is_page(document.source):
             label = "Dated"  # the date the page shows next to the entry
         dates.append((label, document.publication_date.isoformat()))
     if document.effective_on:
@@ -136,7 +136,7 @@ def _key_dates(document: Document) -> list[tuple[str, str]]:
 def _kind(document: Document) -> str:
     """What the item is, in words: a page's entries name the page they are on."""
     if document.type == ItemKind.PAGE_ENTRY:
-        return f"New entry on the page {document.source.removeprefix('page:')}"
+        return f"New entry on the page {Sources.page_name(document.source)}"
     return document.type
 
 

@@ -26,12 +26,12 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from monitor.core.identity import ecfr_part_item
-from monitor.models import Document, ItemKind
+from monitor.models import Document, ItemKind, Sources
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
 from monitor.sources.known import StoredSnapshots
 
-NAME = "ecfr"
+NAME = Sources.ECFR
 _FR_CITATION = re.compile(r"\b\d{1,3} FR \d+(?:, [A-Z][a-z]{2}\.? \d{1,2}, \d{4})?")
 
 

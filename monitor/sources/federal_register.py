@@ -22,11 +22,11 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from monitor.core.clock import CatchUp, catch_up_window, month_windows
-from monitor.models import Agency, Document
+from monitor.models import Agency, Document, Sources
 from monitor.settings import FederalRegisterSettings
 from monitor.sources.http import HttpClient, SourceError
 
-NAME = "federal_register"
+NAME = Sources.FEDERAL_REGISTER
 MAX_PAGES = 50
 
 log = logging.getLogger("monitor.federal_register")

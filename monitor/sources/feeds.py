@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
 from monitor.core.identity import is_fr_number, number_in_url
-from monitor.models import Document, ItemKind
+from monitor.models import Document, ItemKind, Sources
 from monitor.sources.http import HttpClient, SourceError
 
 FR_HOSTS = ("www.federalregister.gov", "federalregister.gov")
@@ -122,7 +122,7 @@ class FeedSource:
         http: HttpClient,
         fetch_document: Callable[[str], Awaitable[Document]],
     ) -> None:
-        self.name = f"feed:{name}"
+        self.name = Sources.feed(name)
         self.url = url
         self.interval = interval
         self.http = http

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from monitor.models import PAGE_REGION_NUMBER, Document, ItemKind
+from monitor.models import PAGE_REGION_NUMBER, Document, ItemKind, Sources
 from monitor.sources.http import HttpClient, SourceError
 
 LINKED_TEXT_LIMIT = 5_000
@@ -185,7 +185,7 @@ class PageSource:
         follow_links: bool,
         http: HttpClient,
     ) -> None:
-        self.name = f"page:{name}"
+        self.name = Sources.page(name)
         self.title = name
         self.url = url
         self.selector = selector

@@ -23,12 +23,12 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 from monitor.core.schedule import public_inspection_interval
-from monitor.models import Document
+from monitor.models import Document, Sources
 from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
 from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text, identify
 from monitor.sources.http import HttpClient, SourceError
 
-NAME = "public_inspection"
+NAME = Sources.PUBLIC_INSPECTION
 WITHDRAWAL_WORDS = ("withdraw", "withdrawn", "withdrawal")
 
 

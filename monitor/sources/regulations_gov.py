@@ -18,13 +18,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 from monitor.core.clock import EASTERN
-from monitor.models import Agency, Document
+from monitor.models import Agency, Document, Sources
 from monitor.sources.federal_register import ParseError
 from monitor.sources.http import HttpClient, SourceError
 
 log = logging.getLogger("monitor.regulations_gov")
 
-NAME = "regulations_gov"
+NAME = Sources.REGULATIONS_GOV
 PAGE_SIZE = 250
 MAX_PAGES = 20
 

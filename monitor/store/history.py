@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.core.deadlines import DateMove, LaterDate, dates_set_later
-from monitor.models import Alert, Delivery, Document
+from monitor.models import Alert, Delivery, Document, Sources
 from monitor.store.store import Store, _delivery
 
 PAGE_SIZE = 50
@@ -243,7 +243,7 @@ class History:
             inspection = status[0]["resolution"] or "left the list"
         corrections = [s.document.number for s in self._snapshots_correcting(number) if s.document.number != number]
         followed = self._followed(snapshots, number)
-        rule = next((s.document for s in snapshots if s.source == "federal_register"), None)
+        rule = next((s.document for s in snapshots if s.source == Sources.FEDERAL_REGISTER), None)
         dated_later = dates_set_later(rule, self.store.load_documents_sharing_keys(rule)) if rule else []
         moves = self.store.load_date_history(number)
         return DocumentLife(number, snapshots, alerts, inspection, corrections, followed, moves, dated_later)
