@@ -5,13 +5,14 @@ ARG BASE_IMAGE=python:3.12-slim
 FROM ${BASE_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY monitor ./monitor
+# The libraries are the pinned ones (constraints.txt), as CI tests them.
 # An optional build secret `pip_cert` (a CA bundle) lets pip reach PyPI through an intercepting proxy.
 RUN --mount=type=secret,id=pip_cert \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
     && python3 -m venv /opt/fr-monitor \
-    && /opt/fr-monitor/bin/pip install --no-compile . \
+    && /opt/fr-monitor/bin/pip install --no-compile -c constraints.txt . \
     && find /opt/fr-monitor -name '__pycache__' -prune -exec rm -rf {} +
 
 FROM ${BASE_IMAGE}

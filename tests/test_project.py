@@ -6,8 +6,12 @@ import ast
 import re
 import typing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -18,7 +22,96 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(c for c in commands if "[test]" in c)
     ci = (ROOT / ".ci" / "run").read_text()
     assert "scripts/test" in test_command and "scripts/test" in ci
-    assert "pip install --quiet -e '.[test]'" in ci
+    assert "pip install --quiet -c constraints.txt -e '.[test]'" in ci
+    assert "pip install -c constraints.txt -e '.[test]'" in test_command
+
+
+# -- dependencies: the ranges the code works with, and the versions we install -----------------------------
+
+CONSTRAINTS = ROOT / "constraints.txt"
+
+
+def _pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in CONSTRAINTS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not pinned with =="
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+def _declared() -> list[Requirement]:
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def _needed() -> set[str]:
+    """Every distribution `pip install '.[test]'` installs here: fr-monitor's requirements with the test extra,
+    and theirs, all the way down (markers evaluated for this Python)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = [(canonicalize_name(r.name), frozenset(r.extras)) for r in _declared()]
+    while todo:
+        name, extras = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            wanted = requires(name) or []
+        except PackageNotFoundError:
+            continue  # not installed: _pins() is checked against the declared ranges instead
+        for text in wanted:
+            requirement = Requirement(text)
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in (extras or {""})):
+                todo.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
+    return seen
+
+
+def test_constraints_pin_every_library_installed_transitive_ones_too() -> None:
+    pins = _pins()
+    missing = sorted(_needed() - set(pins))
+    assert not missing, f"constraints.txt pins no version of {missing}: run scripts/refresh-constraints"
+
+
+def test_pinned_versions_are_within_the_declared_ranges() -> None:
+    from packaging.utils import canonicalize_name
+
+    pins = _pins()
+    for requirement in _declared():
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned is not None and requirement.specifier.contains(pinned), (requirement, pinned)
+
+
+def test_apprise_range_starts_where_the_sender_s_api_does() -> None:
+    """monitor/notify/sender.py reads what async_notify returns as an AppriseResult (apprise.result,
+    AppriseResultStatus, per-service logs) and passes it a timeout: Apprise 2.0 added those; 1.x returned a
+    bool and every delivery would die on the import."""
+    from packaging.utils import canonicalize_name
+
+    (apprise,) = [r for r in _declared() if canonicalize_name(r.name) == "apprise"]
+    assert not apprise.specifier.contains("1.13.1") and apprise.specifier.contains("2.0.0")
+    sender = (ROOT / "monitor" / "notify" / "sender.py").read_text()
+    assert "from apprise.result import AppriseResultStatus" in sender  # if this goes, revisit the range
+
+
+def test_the_image_installs_the_pinned_versions() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY [^\n]*constraints\.txt", dockerfile, re.M)
+    assert "pip install --no-compile -c constraints.txt ." in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "constraints.txt" not in ignored and "*.txt" not in ignored
 
 
 def documented_settings(readme: str) -> set[str]:
