@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import monitor.runner
-from monitor.app import App
 from monitor.settings import load_settings
+from monitor.store.store import Store
 from tests.kit.fakes import BIS, FakeFederalRegister, Receiver, pi_document, synthetic_document
 from tests.kit.service import step as kit_step
 
@@ -24,12 +24,11 @@ async def step(config: Path, when: str) -> None:
 
 
 def resolutions(config: Path) -> dict[str, str | None]:
-    app = App(load_settings(config))
+    store = Store.open(load_settings(config).data_dir)
     try:
-        rows = app.store.db.execute("SELECT number, resolution FROM pi_status").fetchall()
-        return {r[0]: r[1] for r in rows}
+        return {r[0]: r[1] for r in store.db.execute("SELECT number, resolution FROM pi_status").fetchall()}
     finally:
-        app.store.close()
+        store.close()
 
 
 def filtered_config(write_config: Any, fake_fr: FakeFederalRegister, receiver: Receiver) -> Path:
