@@ -136,9 +136,11 @@ class HostSpacing:
         async with lock:
             now = time.monotonic()
             start = max(now, self._next.get(host, 0.0), self._blocked_until.get(host, 0.0))
-            self._next[host] = start + 1.0 / self._rates.get(host, self._default)
             if start > now:
                 await asyncio.sleep(start - now)
+            # The next slot counts from when this request was really let go, not from when it was due: a sleep
+            # that overran (a loaded machine) must not let the next request follow it closer than the rate allows.
+            self._next[host] = time.monotonic() + 1.0 / self._rates.get(host, self._default)
 
 
 class HttpClient:
