@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fakes import offline
+from tests.kit.fakes import offline
 
 # The targets a team typically has, besides a webhook: Slack and e-mail. Benchmarks that measure start-up (memory,
 # command start) configure them so that their Apprise plugins are loaded and checked as in real use; nothing is

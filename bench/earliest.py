@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
 from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import Receiver  # noqa: E402
+from tests.kit.fakes import Receiver  # noqa: E402
 
 ET = ZoneInfo("America/New_York")
 DAY = date(2026, 12, 2)  # a Wednesday, a business day

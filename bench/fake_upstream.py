@@ -19,7 +19,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
+from tests.kit.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
 
 
 async def main() -> None:

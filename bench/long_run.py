@@ -31,7 +31,7 @@ from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.sources.http import ResponseCache  # noqa: E402
-from tests.fakes import FakeFederalRegister, SharedCache, synthetic_document  # noqa: E402
+from tests.kit.fakes import FakeFederalRegister, SharedCache, synthetic_document  # noqa: E402
 
 START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 

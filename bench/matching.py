@@ -28,7 +28,7 @@ from monitor.core.watchlist import Watchlist  # noqa: E402
 from monitor.models import Agency, Document  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
+from tests.kit.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
 
 AGENCIES = [
     Agency("Industry and Security Bureau", "industry-and-security-bureau"),

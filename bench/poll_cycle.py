@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
-from tests.fakes import FakeFederalRegister, offline, start_service, synthetic_document  # noqa: E402
+from tests.kit.fakes import FakeFederalRegister, offline, start_service, synthetic_document  # noqa: E402
 
 SUBJECTS = [
     "Air Plan Approval; California; Feather River",

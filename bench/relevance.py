@@ -27,7 +27,7 @@ from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings import load_settings  # noqa: E402
 from monitor.tuning import BackfillHit, backfill  # noqa: E402
-from tests.fakes import FakeFederalRegister  # noqa: E402
+from tests.kit.fakes import FakeFederalRegister  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "fixtures" / "relevance"
 

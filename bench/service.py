@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import TEAM_TARGETS, targets_toml  # noqa: E402
-from tests.fakes import offline  # noqa: E402
+from tests.kit.fakes import offline  # noqa: E402
 
 
 def rss_mib(pid: int | None = None) -> float:
@@ -65,7 +65,7 @@ def write_config(tmp: Path, port: int, name: str, scheme: str = "webhook", team:
 
 
 async def service_rss_after_start(config: Path) -> float:
-    from tests.fakes import start_service
+    from tests.kit.fakes import start_service
 
     proc = await start_service("run", "--config", str(config))
     await asyncio.sleep(3.0)  # started, first poll done, idle

@@ -174,3 +174,21 @@ def test_core_does_no_io(path: Path) -> None:
 
 def test_models_import_nothing_of_ours() -> None:
     assert not [n for n in _imports(ROOT / "monitor" / "models.py") if n.startswith("monitor")]
+
+
+TEST_MODULES = sorted((ROOT / "tests").glob("test_*.py")) + sorted((ROOT / "bench").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", TEST_MODULES, ids=[str(p.relative_to(ROOT)) for p in TEST_MODULES])
+def test_test_modules_share_through_the_kit_not_each_other(path: Path) -> None:
+    """What more than one test needs lives in tests/kit/; a test module never imports another one."""
+    assert not [name for name in _imports(path) if name.startswith("tests.test_")]
+
+
+def test_the_kit_check_sees_a_test_module_import() -> None:
+    assert "tests.test_backbone" in _imports_of("from tests.test_backbone import run_once\n")
+
+
+def _imports_of(text: str) -> set[str]:
+    tree = ast.parse(text)
+    return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}

@@ -144,7 +144,7 @@ types = ["NOTICE"]
 async def test_explain_evaluates_what_the_alerts_evaluated(fake_fr, receiver, write_config):
     """The published snapshot when there is one; the public inspection one (and a warning that it has no
     abstract) when that is all the monitor has seen."""
-    from tests.fakes import pi_document
+    from tests.kit.fakes import pi_document
 
     config = write_config(fake_fr, receiver, extra="[public_inspection]\nenabled = true\n")
     fake_fr.documents = [ai_diffusion_rule()]
