@@ -258,3 +258,21 @@ async def test_not_found_for_programs_stays_plain(console: TestClient, path: str
 async def test_the_query_trial_says_over_how_many_days(console: TestClient, days: str, shown: str) -> None:
     page = await get(console, f"/watchlists?query=export&days={days}")
     assert f"stored over the last {shown}" in page
+
+
+async def test_the_overview_has_a_long_error_whole(timeline: Path) -> None:
+    """The table shows the start of a long error; the rest is one click away (a <details>), never cut off."""
+    from monitor.store.store import Store
+
+    error = "federal_register: request failed: " + "a long upstream explanation " * 12 + "THE END"
+    store = Store.open(load_settings(timeline).data_dir)
+    store.save_source_failure("federal_register", error, at("2025-06-03 09:00"))
+    store.close()
+    app, client = await open_console(timeline)
+    try:
+        page = await get(client, "/")
+    finally:
+        await client.close()
+        await app.close()
+    row = next(r for r in page.split("<tr>") if "federal_register: request failed" in r and "Last error" in r)
+    assert '<details class="error"><summary>' in row and f"</summary>{error}</details>" in row
