@@ -76,6 +76,8 @@ class StoreBase:
                 raise DataFolderError(
                     f"data_dir {path.parent} is a file, not a folder: point data_dir (or MONITOR_DATA_DIR) at a folder"
                 )
+            if path.exists() and not path.is_file():
+                raise DataFolderError(f"{path} is not a database file (a folder?): move it away, or check data_dir")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
