@@ -293,9 +293,14 @@ def test_check_config_lists_every_problem_at_once_with_did_you_mean_at_any_depth
 
 def test_did_you_mean_for_a_key_at_the_top(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "monitor.toml"
-    config.write_text("log_levle = 'INFO'\n[federal_register]\nintervall = '5m'\n")
+    config.write_text(
+        "log_levle = 'INFO'\n[federal_register]\nintervall = '5m'\n[[watchlists]]\nname = 'ai'\nquery = 'ai'\n"
+        "events = ['publishd']\n"
+    )
     code, _, err = _run(capsys, "check-config", "--config", str(config))
     assert code == 2
+    assert "watchlists[0] (ai).events[0]: Input should be 'public_inspection', " in err
+    assert "; did you mean 'published'?" in err
     assert "log_levle: unknown key; did you mean 'log_level'?" in err
     assert "federal_register.intervall: unknown key; did you mean 'interval'?" in err
 
@@ -331,3 +336,40 @@ def test_healthcheck_names_the_missing_config_and_the_address_it_tried(
     config.write_text("[web]\nport = 9\n")
     code, _, err = _run(capsys, "healthcheck", "--config", str(config))
     assert code == 1 and "unhealthy: http://127.0.0.1:9/healthz: Connection refused" in err
+
+
+def test_a_database_an_older_release_wrote_is_read_after_the_service_upgrades_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read commands never migrate (an older service may still run on it): they say how to upgrade it."""
+    import shutil
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "upgrade" / "release-0.1.db", folder / DB_FILENAME)
+    config = _config(tmp_path, folder)
+    line = _one_line(*_run(capsys, "status", "--config", str(config)))
+    assert "written by an older fr-monitor" in line and "fr-monitor run --once" in line
+    Store.open(folder).close()  # what the service does when it starts
+    code, out, err = _run(capsys, "alerts", "--config", str(config))
+    assert code == 0 and "ALERT" in out, err
+
+
+def test_an_unexpected_error_is_one_line_unless_a_traceback_is_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import monitor.cli.history
+
+    def broken(*args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(monitor.cli.history, "show_deliveries", broken)
+    code, out, err = _run(capsys, "deliveries", "--config", str(_config(tmp_path, tmp_path / "data")))
+    assert code == 1 and "Traceback" not in out + err
+    assert err.strip() == (
+        "fr-monitor: unexpected error: RuntimeError: a bug (a bug: please report it, with the output of the command "
+        "run again with FR_MONITOR_TRACEBACK=1)"
+    )
+    monkeypatch.setenv("FR_MONITOR_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["deliveries", "--config", str(_config(tmp_path, tmp_path / "data"))])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import UnionType
@@ -89,6 +90,8 @@ def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
 def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "literal_error" and isinstance(error.get("input"), str):  # a misspelt choice
+        message += _closest(error["input"], re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", ""))))
     if error["type"] == "extra_forbidden":
         hint = _closest(str(loc[-1]), _keys_at(loc[:-1])) if loc else ""
         message = f"unknown key{hint or ' (check the spelling; see config/monitor.example.toml)'}"
