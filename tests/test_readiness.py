@@ -146,3 +146,19 @@ async def test_a_stale_source_says_how_stale_and_what_failed_since(served: Serve
         "federal_register: last success 1h ago (limit 10m); 1 poll failed since, last error: "
         "federal_register: unexpected status 503"
     ]
+
+
+async def test_a_database_that_takes_no_write_is_not_ready(served: Served) -> None:
+    """A read-only database file passes a write lock in WAL mode; only a write it takes back tells the truth."""
+    from monitor.store.store import Store
+
+    app, client, _ = served
+    writable = app.store
+    app.store = Store.open_existing(app.settings.data_dir, read_only=True)  # as if the file turned read-only
+    try:
+        status, problems = await ready(client)
+    finally:
+        app.store.close()
+        app.store = writable
+    assert status == 503
+    assert any(p.startswith("database not writable:") and "readonly" in p for p in problems), problems

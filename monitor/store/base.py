@@ -136,9 +136,9 @@ class StoreBase:
         return self._rows(sql, params)
 
     def check_writable(self) -> None:
-        """Raise sqlite3.Error unless the database takes a write lock now."""
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("ROLLBACK")
+        """Raise sqlite3.Error unless the database takes a write now (for /readyz): a write lock alone passes on
+        a read-only file in WAL mode, so this tries a write and takes it back."""
+        self._check_writes()
 
     def integrity_check(self) -> str:
         return str(self._rows("PRAGMA integrity_check")[0][0])
