@@ -16,7 +16,15 @@ from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
-from monitor.runner import PartwiseSource, PollOutcome, Rereading, Source, poll_source, queue_reminders
+from monitor.runner import (
+    Conditional,
+    PartwiseSource,
+    PollOutcome,
+    Rereading,
+    Source,
+    poll_source,
+    queue_reminders,
+)
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
@@ -56,6 +64,7 @@ class App:
         self.loops: dict[str, LoopHealth] = {}
         self.next_poll: dict[str, float] = {}  # source name -> Unix time of its next poll, for the console
         self.next_reason: dict[str, str] = {}  # source name -> why then (filing hours, quiet, back-off...)
+        self.changed_at: dict[str, float] = {}  # source name -> when it last saw a change upstream
         self.metrics = Metrics(self.store)
         fr_host = urlsplit(settings.federal_register.base_url).netloc
         self.http = HttpClient(
@@ -63,6 +72,7 @@ class App:
             timeout=settings.http.timeout,
             max_response_bytes=settings.http.max_response_bytes,
             on_stale=lambda source: self.metrics.stale_responses.labels(source).inc(),
+            on_not_modified=lambda source: self.metrics.not_modified.labels(source).inc(),
             spacing=HostSpacing(
                 {
                     fr_host: settings.federal_register.requests_per_second,
@@ -186,6 +196,10 @@ class App:
             self._loop_ok(loop)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()  # first: what follows is bookkeeping, and the alerts are committed
+        if isinstance(source, Conditional) and source.upstream_changed_at is not None:
+            self.changed_at[source.name] = source.upstream_changed_at  # upstream's own word
+        elif outcome.saved and outcome.saved.changes:
+            self.changed_at[source.name] = self.clock()
         self._count(outcome)
         if outcome.ok and isinstance(source, FederalRegisterSource):
             await self._tell_skipped_dates(source)
@@ -295,9 +309,10 @@ class App:
         return outcomes
 
     def planned(self, source: str, when: float, reason: str) -> None:
-        """The next check of `source`, and why: for the console, status and check-config."""
+        """The next check of `source`, and why: for the console, and in the store for `status`."""
         self.next_poll[source] = when
         self.next_reason[source] = reason
+        self.store.save_schedule(source, when, reason, self.changed_at.get(source))
 
     def beat(self) -> None:
         self.heartbeat = time.monotonic()

@@ -67,6 +67,16 @@ class Scheduled(Protocol):
 
 
 @runtime_checkable
+class Conditional(Protocol):
+    """A source that asks conditionally: `unchanged` after a fetch that found everything as it was (a 304, or
+    the same answer), so the poll stops there; `upstream_changed_at`, when upstream says it last changed."""
+
+    unchanged: bool
+    upstream_changed_at: float | None
+    last_documents: list[Document]  # what the latest full read returned: what "unchanged" is the same as
+
+
+@runtime_checkable
 class DepartureTracking(Protocol):
     """A source whose items leave its list (public inspection): each departure is resolved, never assumed."""
 
@@ -95,6 +105,7 @@ class PollOutcome:
     documents: int = 0
     failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
     given_up: tuple[Unread, ...] = ()  # documents whose text could not be read after MAX_TEXT_TRIES: tell ops
+    unchanged: bool = False  # a conditional check that found nothing new upstream
 
 
 @runtime_checkable
@@ -331,6 +342,11 @@ async def poll_source(
         store.save_source_failure(source.name, str(exc), clock())
         log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
+    if isinstance(source, Conditional) and source.unchanged:  # nothing to parse, diff or evaluate...
+        if not store.load_unread([source.name]):
+            store.save_source_checked(source.name, clock())
+            return PollOutcome(source.name, True, unchanged=True)
+        documents = list(source.last_documents)  # ...but texts to read again: on, with the list as it was
     crash_point("after_fetch")
     failed_parts = tuple(source.part_failures) if isinstance(source, PartwiseSource) else ()
     reread = Reread() if baseline else await reread_watched(source, store, documents, now)

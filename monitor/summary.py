@@ -7,8 +7,10 @@ privacy form (secrets masked, host shown); watchlists with every filter they set
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from monitor.core.schedule import Check, documents_check, public_inspection_check
 from monitor.models import Sources
 from monitor.settings import Settings, WatchlistSettings
 
@@ -28,22 +30,36 @@ def human_duration(seconds: float) -> str:
 
 
 def _source(name: str, interval: float, what: str, url: str) -> dict[str, Any]:
-    return {"name": name, "interval": human_duration(interval), "what": what, "url": url}
+    return {
+        "name": name,
+        "interval": human_duration(interval),
+        "what": what,
+        "url": url,
+        "next": _next(Check(interval, "interval")),
+    }
 
 
-def _sources(settings: Settings) -> tuple[list[dict[str, Any]], list[str]]:
-    """The enabled sources, each described, and the names of those turned off."""
+def _next(check: Check) -> dict[str, str]:
+    return {"in": human_duration(check.delay), "why": check.reason}
+
+
+def _sources(settings: Settings, now: datetime) -> tuple[list[dict[str, Any]], list[str]]:
+    """The enabled sources, each described with its next check were it started `now`, and the names of those
+    turned off."""
     sources: list[dict[str, Any]] = []
     off: list[str] = []
     fr, pi, ecfr, rg = settings.federal_register, settings.public_inspection, settings.ecfr, settings.regulations_gov
     if fr.enabled:
         what = f"documents published in the last {fr.lookback_days} days (after downtime, up to "
-        what += f"{fr.max_catch_up_days} days back)"
+        what += f"{fr.max_catch_up_days} days back); in the issue window ({fr.issue_window} ET, business days) "
+        what += f"a check every {human_duration(fr.issue_interval)} until the day's issue is out"
         sources.append(_source("federal_register", fr.interval, what, fr.base_url))
+        sources[-1]["next"] = _next(documents_check(now, fr.interval, fr.issue_interval, fr.issue_hours, False))
     if pi.enabled:
-        what = f"documents filed for public inspection (every {human_duration(pi.quiet_interval)} at night, "
-        what += "weekends and holidays)"
+        what = f"documents filed for public inspection, checked conditionally in filing hours ({pi.filing_hours} "
+        what += f"ET, business days; every {human_duration(pi.quiet_interval)} at night, weekends and holidays)"
         sources.append(_source("public_inspection", pi.interval, what, fr.base_url))
+        sources[-1]["next"] = _next(public_inspection_check(now, pi.interval, pi.quiet_interval, pi.hours))
     for page in settings.pages:
         what = f"the region {page.selector!r} of a web page"
         what += ", and the pages its new entries link to" if page.follow_links else ""
@@ -118,8 +134,8 @@ def _watchlist(settings: Settings, w: WatchlistSettings) -> dict[str, Any]:
     }
 
 
-def summarise(settings: Settings) -> dict[str, Any]:
-    sources, off = _sources(settings)
+def summarise(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    sources, off = _sources(settings, now or datetime.now(UTC))
     web = settings.web
     return {
         "data_dir": str(settings.data_dir),
@@ -135,6 +151,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines = [f"data_dir: {summary['data_dir']}", f"web: {summary['web']}", "sources:"]
     for s in summary["sources"]:
         lines.append(f"  {s['name']}: every {s['interval']}, {s['what']}")
+        lines.append(f"    right now: {s['next']['in']} between checks ({s['next']['why']})")
         lines.append(f"    {s['url']}")
     if summary["disabled"]:
         lines.append(f"  turned off: {', '.join(summary['disabled'])}")

@@ -4,6 +4,7 @@ requests and the byte budget. Driven by the service's injectable clock: nothing 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
@@ -11,10 +12,21 @@ from typing import Any
 import pytest
 
 from monitor.app import App
-from monitor.core.schedule import FIRST_RETRY, Check, next_retry
+from monitor.core.schedule import (
+    FIRST_RETRY,
+    ISSUE_WINDOW,
+    ByteBudget,
+    Check,
+    documents_check,
+    next_retry,
+    public_inspection_check,
+    reference_downloads,
+)
 from monitor.service import next_check, poll_forever
 from monitor.settings import load_settings
 from monitor.sources.http import SourceError
+from tests.kit.clock import at
+from tests.kit.fakes import ai_diffusion_rule, pi_document
 
 
 class FlakySource:
@@ -49,11 +61,11 @@ class FakeTime:
     def __call__(self) -> float:
         return self.now
 
-    def waiter(self, polls: int, source: FlakySource):  # type: ignore[no-untyped-def]
+    def waiter(self, polls: int, source: FlakySource | None = None):  # type: ignore[no-untyped-def]
         async def wait(stop: asyncio.Event, seconds: float) -> None:
             self.waits.append(seconds)
             self.now += seconds
-            if len(source.polled_at) >= polls:
+            if len(source.polled_at if source else self.waits) >= polls:
                 stop.set()
 
         return wait
@@ -127,3 +139,336 @@ def test_next_check_of_a_source_without_a_plan_is_its_interval() -> None:
     now = datetime(2026, 11, 25, 14, 39, tzinfo=UTC)
     assert next_check(FlakySource(0), now) == Check(21600, "interval")
     assert next_check(FlakySource(0), now, failures=1) == Check(30, "back-off after 1 failed poll")
+
+
+# -- public inspection: conditional checks in filing hours -----------------------------------------------------
+
+PI_ONLY = "[public_inspection]\nenabled = true\ninterval = '1m'\n"
+ET_0900 = datetime(2026, 11, 25, 14, 0, tzinfo=UTC).timestamp()  # Wednesday 09:00 ET, a filing day
+AT_0900 = ("2026-11-25T08:45:00.000-05:00", "2026-11-25T09:00:00.000-05:00")  # (regular, special) updated at
+
+
+def pi_source(app: App) -> Any:
+    return next(s for s in app.sources if s.name == "public_inspection")
+
+
+def not_modified(app: App, source: str) -> float:
+    return app.metrics.registry.get_sample_value("frmonitor_not_modified_total", {"source": source}) or 0.0
+
+
+def filing(number: str, title: str) -> dict[str, Any]:
+    return pi_document(number, title, "2026-11-25T09:01:00.000-05:00", "2026-11-27", filing_type="special")
+
+
+async def test_an_unchanged_list_costs_a_304_and_is_not_read(fake_fr, receiver, write_config):
+    fake_fr.pi_etag, fake_fr.pi_updated_at = True, AT_0900
+    fake_fr.pi_documents = [filing("2026-40001", "Fees for Lumber Inspection")]
+    clock = FakeTime(ET_0900)
+    app = App(load_settings(write_config(fake_fr, receiver, extra=PI_ONLY)), clock=clock)
+    source = pi_source(app)
+    try:
+        first = await app.poll(source)  # the baseline: read whole
+        clock.now += 60
+        second = await app.poll(source)
+        clock.now += 60
+        fake_fr.pi_documents.append(filing("2026-40002", "Controls on Model Weights for Advanced Computing"))
+        fake_fr.pi_updated_at = (fake_fr.pi_updated_at[0], "2026-11-25T09:02:00.000-05:00")
+        third = await app.poll(source)
+        await app.dispatcher.dispatch_due()
+        status = app.store.load_source_status("public_inspection")
+        counted = not_modified(app, "public_inspection")
+        changed_at = app.changed_at["public_inspection"]
+        check = source.next_check(datetime.fromtimestamp(clock.now, UTC))
+    finally:
+        await app.close()
+    assert fake_fr.pi_answers == [200, 304, 200]
+    assert first.ok and not first.unchanged and first.documents == 1
+    assert second.ok and second.unchanged and second.saved is None  # nothing parsed, diffed or evaluated
+    assert status is not None and status.last_success_at == ET_0900 + 120 and status.consecutive_failures == 0
+    assert third.ok and not third.unchanged and third.saved is not None and third.saved.alerts == 1
+    assert [b["title"] for b in receiver.received] == [
+        "[ai] On public inspection: Controls on Model Weights for Advanced Computing"
+    ]
+    assert counted == 1
+    assert changed_at == datetime(2026, 11, 25, 14, 2, tzinfo=UTC).timestamp()  # upstream's own word
+    assert check == Check(60, "filing hours")
+
+
+async def test_an_older_list_from_a_cache_never_hides_the_newer_one(fake_fr, receiver, write_config):
+    fake_fr.pi_etag, fake_fr.pi_updated_at = True, AT_0900
+    old = [filing("2026-40001", "Fees for Lumber Inspection")]
+    new = [*old, filing("2026-40002", "Controls on Model Weights for Advanced Computing")]
+    clock = FakeTime(ET_0900)
+    app = App(load_settings(write_config(fake_fr, receiver, extra=PI_ONLY)), clock=clock)
+    source = pi_source(app)
+    try:
+        # A cache in front that answers with a copy of the 09:00 list and says it is fresh (Age 0).
+        fake_fr.pi_documents = old
+        await app.poll(source)
+        fake_fr.cache.enabled, fake_fr.cache.age = True, 0
+        fake_fr.pi_documents = new
+        fake_fr.pi_updated_at = (fake_fr.pi_updated_at[0], "2026-11-25T09:02:00.000-05:00")
+        await app.poll(source)  # the cache's first sight of it: the new list, read and alerted
+        fake_fr.cache.copies = {
+            k: (
+                200,
+                json.dumps(
+                    {
+                        "count": 1,
+                        "results": old,
+                        "regular_filings_updated_at": "2026-11-25T08:45:00-05:00",
+                        "special_filings_updated_at": "2026-11-25T09:00:00-05:00",
+                    }
+                ).encode(),
+                "application/json",
+            )
+            for k in fake_fr.cache.copies
+        }
+        clock.now += 60
+        outcome = await app.poll(source)
+        on_list = app.store.load_on_list()
+        stale = app.metrics.registry.get_sample_value(
+            "frmonitor_stale_responses_total", {"source": "public_inspection"}
+        )
+    finally:
+        await app.close()
+    # The old copy was recognised by its *_filings_updated_at, asked for again past the cache, and the origin's
+    # 304 (the list already read) kept the new list: no false departure of 2026-40002.
+    assert outcome.ok and {"2026-40001", "2026-40002"} <= on_list
+    assert fake_fr.pi_answers[-1] == 304 and stale == 1
+
+
+async def test_a_list_that_stays_older_fails_the_poll(fake_fr, receiver, write_config):
+    fake_fr.pi_documents = [filing("2026-40001", "Fees for Lumber Inspection")]
+    fake_fr.pi_updated_at = ("2026-11-25T08:45:00-05:00", "2026-11-25T09:02:00-05:00")
+    clock = FakeTime(ET_0900)
+    app = App(load_settings(write_config(fake_fr, receiver, extra=PI_ONLY)), clock=clock)
+    source = pi_source(app)
+    try:
+        await app.poll(source)
+        fake_fr.pi_documents = []
+        fake_fr.pi_updated_at = ("2026-11-25T08:45:00-05:00", "2026-11-25T09:00:00-05:00")  # older, origin too
+        outcome = await app.poll(source)
+        on_list = app.store.load_on_list()
+    finally:
+        await app.close()
+    assert not outcome.ok and outcome.reason == "stale" and "older than the list already read" in outcome.error
+    assert "2026-40001" in on_list
+
+
+async def test_full_downloads_never_exceed_the_five_minute_polls_even_when_upstream_ignores_validators(
+    fake_fr, receiver, write_config
+):
+    # The worst case: no ETag, and a list that changes before every check. From 08:00 to 11:00 ET the budget
+    # holds downloads to what 5-minute full polls made by then; checks slow down and say why.
+    changes = 0
+
+    def changing() -> None:
+        nonlocal changes
+        changes += 1
+        fake_fr.pi_documents.append(filing(f"2026-4{changes:04d}", f"Filing {changes}"))
+
+    fake_fr.pi_before = changing
+    start = datetime(2026, 11, 25, 13, 0, tzinfo=UTC).timestamp()  # 08:00 ET
+    clock = FakeTime(start)
+    app = App(load_settings(write_config(fake_fr, receiver, extra=PI_ONLY)), clock=clock)
+    source = pi_source(app)
+    reasons: list[str] = []
+    real_planned = app.planned
+
+    def spy(name: str, when: float, reason: str) -> None:
+        reasons.append(reason)
+        real_planned(name, when, reason)
+
+    app.planned = spy  # type: ignore[method-assign]
+
+    async def wait(stop: asyncio.Event, seconds: float) -> None:
+        clock.now += seconds
+        if clock.now >= start + 3 * 3600:
+            stop.set()
+
+    try:
+        await poll_forever(app, source, asyncio.Event(), wait=wait)
+    finally:
+        await app.close()
+    allowed = reference_downloads(datetime.fromtimestamp(clock.now, UTC), 3600)
+    assert len(fake_fr.pi_answers) <= allowed < 1 + 8 + 3 * 12 + 2  # midnight, quiet hours, 5-minute polls
+    assert len(fake_fr.pi_answers) >= allowed - 3  # and it does use them
+    assert "byte budget: no more bytes a day than 5-minute full polls" in reasons
+
+
+@pytest.mark.parametrize(
+    ("when", "spent", "expected"),
+    [
+        ("2026-11-25 09:00", 0, 0.0),  # a fresh day: fits
+        ("2026-11-25 09:00", 20, 0.0),  # 1 + 8 quiet hours + 12 five-minute polls = 21 lists by 09:00
+        ("2026-11-25 09:00", 21, 300.0),  # the next would be one over: one five-minute step
+        ("2026-11-28 09:00", 10, 3600.0),  # Saturday: quiet all day, 1 + 9 lists by 09:00
+    ],
+    ids=["fresh", "at the limit", "one over", "weekend"],
+)
+def test_byte_budget(when: str, spent: float, expected: float) -> None:
+    now = datetime.fromtimestamp(at(when), UTC)
+    budget = ByteBudget(3600.0)
+    budget.spend(now, spent)
+    assert budget.wait(now) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2026-11-25 09:00", Check(60, "filing hours")),
+        ("2026-11-25 22:00", Check(3600, "quiet (night, weekend or holiday)")),
+        ("2026-11-27 07:30", Check(1800, "quiet until the filing day opens")),
+        ("2026-11-26 12:00", Check(3600, "quiet (night, weekend or holiday)")),  # Thanksgiving
+    ],
+)
+@pytest.mark.usefixtures("machine_tz")
+def test_public_inspection_check(when: str, expected: Check) -> None:
+    assert public_inspection_check(datetime.fromtimestamp(at(when), UTC), 60, 3600) == expected
+
+
+# -- the documents search around the daily issue ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "seen", "expected"),
+    [
+        ("2026-11-25 05:50", False, Check(120, "issue window: today's issue not seen yet")),
+        ("2026-11-25 06:10", True, Check(900, "interval")),
+        ("2026-11-25 05:40", False, Check(300, "until the issue window opens")),
+        ("2026-11-25 09:10", False, Check(900, "interval")),
+        ("2026-11-28 06:00", False, Check(900, "interval")),  # Saturday: no issue
+    ],
+    ids=["waiting", "seen", "before", "after", "weekend"],
+)
+def test_documents_check(when: str, seen: bool, expected: Check) -> None:
+    now = datetime.fromtimestamp(at(when), UTC)
+    assert documents_check(now, 900, 120, ISSUE_WINDOW, seen) == expected
+
+
+async def test_the_daily_issue_is_read_within_one_check_of_going_out(fake_fr, receiver, write_config):
+    extra = "[public_inspection]\nenabled = false\n"
+    config = write_config(fake_fr, receiver, extra=extra)
+    config.write_text(config.read_text().replace('interval = "1s"', 'interval = "15m"'))
+    clock = FakeTime(datetime(2026, 11, 25, 10, 46, tzinfo=UTC).timestamp())  # 05:46 ET
+    app = App(load_settings(config), clock=clock)
+    source = next(s for s in app.sources if s.name == "federal_register")
+    plans = []
+    try:
+        await app.poll(source)  # the baseline, read whole
+        plans.append(source.next_check(datetime.fromtimestamp(clock.now, UTC)))
+        fake_fr.requests.clear()
+        clock.now += 120
+        waiting = await app.poll(source)  # not out yet: a two-line question
+        probe = list(fake_fr.requests)
+        fake_fr.add(ai_diffusion_rule() | {"publication_date": "2026-11-25", "document_number": "2026-22001"})
+        clock.now += 120
+        out = await app.poll(source)
+        await app.dispatcher.dispatch_due()
+        plans.append(source.next_check(datetime.fromtimestamp(clock.now, UTC)))
+    finally:
+        await app.close()
+    assert plans[0] == Check(120, "issue window: today's issue not seen yet")
+    assert waiting.ok and waiting.unchanged
+    assert len(probe) == 1 and probe[0]["conditions[publication_date][is]"] == ["2026-11-25"]
+    assert probe[0]["per_page"] == ["2"]
+    assert out.ok and not out.unchanged and out.saved is not None and out.saved.alerts == 1
+    assert len(receiver.received) == 1
+    assert plans[1] == Check(900, "interval")
+
+
+# -- the schedule, visible -------------------------------------------------------------------------------------
+
+
+async def test_the_console_and_status_say_when_each_source_checks_next_and_why(
+    fake_fr, receiver, write_config, monkeypatch, capsys
+):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    import monitor.cli.status
+    from monitor.cli.status import show_status
+    from monitor.web import build_web_app
+
+    fake_fr.pi_etag, fake_fr.pi_updated_at = True, AT_0900
+    fake_fr.pi_documents = [filing("2026-40001", "Fees for Lumber Inspection")]
+    settings = load_settings(write_config(fake_fr, receiver, extra=PI_ONLY))
+    clock = FakeTime(ET_0900)
+    app = App(settings, clock=clock)
+    source = pi_source(app)
+    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        await poll_forever(app, source, asyncio.Event(), wait=clock.waiter(2))
+        page = await (await client.get("/")).text()
+    finally:
+        await client.close()
+        await app.close()
+    assert "Next check" in page and "(filing hours)" in page
+    assert "2026-11-25 09:00" in page  # upstream changed: its special filings at 09:00 ET
+    monkeypatch.setattr(monitor.cli.status, "service_running", lambda _: True)
+    assert show_status(settings) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("public_inspection"))
+    assert "(filing hours)" in line and "09:00 EST" in line
+    assert "NEXT CHECK" in out and "UPSTREAM CHANGED" in out
+
+
+@pytest.mark.parametrize(
+    ("when", "pi", "fr"),
+    [
+        ("2026-11-25 09:00", ("1m", "filing hours"), ("15m", "interval")),
+        (
+            "2026-11-25 07:30",
+            ("30m", "quiet until the filing day opens"),
+            ("2m", "issue window: today's issue not seen yet"),
+        ),
+        ("2026-11-28 12:00", ("1h", "quiet (night, weekend or holiday)"), ("15m", "interval")),
+    ],
+    ids=["filing hours", "issue window", "weekend"],
+)
+def test_check_config_says_how_each_source_is_scheduled(when: str, pi: tuple[str, str], fr: tuple[str, str]) -> None:
+    from monitor.summary import format_summary, summarise
+
+    summary = summarise(load_settings(), datetime.fromtimestamp(at(when), UTC))
+    by_name = {s["name"]: s["next"] for s in summary["sources"]}
+    assert (by_name["public_inspection"]["in"], by_name["public_inspection"]["why"]) == pi
+    assert (by_name["federal_register"]["in"], by_name["federal_register"]["why"]) == fr
+    assert f"right now: {pi[0]} between checks ({pi[1]})" in format_summary(summary)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["8-18", "18:30-08:00", "08:00", "25:00-26:00", "08:00-08:00"],
+    ids=["no minutes", "backwards", "one time", "not a time", "empty"],
+)
+def test_hours_are_validated(tmp_path, value: str) -> None:
+    from monitor.settings import ConfigError
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'[public_inspection]\nfiling_hours = "{value}"\n[federal_register]\nissue_window = "{value}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    text = "\n".join(caught.value.problems)
+    assert "public_inspection.filing_hours" in text and "federal_register.issue_window" in text
+
+
+async def test_behind_a_cache_of_old_copies_checks_go_past_it_and_still_cost_a_304(fake_fr, receiver, write_config):
+    fake_fr.pi_etag, fake_fr.pi_updated_at = True, AT_0900
+    fake_fr.pi_documents = [filing("2026-40001", "Fees for Lumber Inspection")]
+    fake_fr.cache.enabled = True  # answers a URL it has seen with its copy, Age 6000 s
+    clock = FakeTime(ET_0900)
+    app = App(load_settings(write_config(fake_fr, receiver, extra=PI_ONLY)), clock=clock)
+    source = pi_source(app)
+    try:
+        outcomes = []
+        for _ in range(4):
+            outcomes.append(await app.poll(source))
+            clock.now += 60
+    finally:
+        await app.close()
+    # The first answer fills the cache; the second is its old copy, so the origin is asked (conditionally: 304);
+    # from then on checks go straight past the cache, and the origin's 304s cost nothing.
+    assert fake_fr.cache.hits == 1
+    assert fake_fr.pi_answers == [200, 304, 304, 304]
+    assert all(o.ok for o in outcomes) and [o.unchanged for o in outcomes] == [False, True, True, True]

@@ -77,7 +77,7 @@ async def test_check_config_lists_everything_enabled(tmp_path: Path, cli) -> Non
     assert code == 0, err
     for expected in (
         "federal_register: every 15m",
-        "public_inspection: every 5m",
+        "public_inspection: every 1m",
         "page:bis-press-releases: every 1h",
         "page:bis-federal-register-notices: every 1h",
         "feed:fr-bis: every 30m",

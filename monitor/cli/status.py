@@ -12,7 +12,7 @@ from monitor.cli.table import eastern, short, table
 from monitor.core.clock import EASTERN
 from monitor.core.unread import TEXT_LABELS
 from monitor.settings import Settings
-from monitor.store.history import AlertFilter, History
+from monitor.store.history import AlertFilter, History, SourceRow
 from monitor.store.lock import service_running
 from monitor.store.store import Store
 from monitor.summary import summarise
@@ -22,6 +22,13 @@ ERROR_WIDTH = 80
 
 def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, EASTERN).isoformat() if timestamp is not None else None
+
+
+def next_check(status: SourceRow | None) -> str:
+    """When the running service checks the source next, and why."""
+    if status is None or status.next_check_at is None:
+        return "not planned yet"
+    return f"{eastern(status.next_check_at)} ({status.next_check_reason})"
 
 
 def show_status(settings: Settings, as_json: bool = False) -> int:
@@ -50,6 +57,9 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
                     "last_error_at": _iso(status.last_error_at) if status else None,
                     "last_error": status.last_error if status else "",
                     "failures_in_a_row": status.consecutive_failures if status else 0,
+                    "next_check_at": _iso(status.next_check_at) if status and running else None,
+                    "next_check_why": status.next_check_reason if status and running else "",
+                    "upstream_changed_at": _iso(status.changed_at) if status else None,
                 }
                 for source in summary["sources"]
                 for status in [statuses.get(source["name"])]
@@ -104,11 +114,15 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
                 eastern(status.last_success_at) if status else "never",
                 f"{eastern(status.last_error_at)}: {status.last_error}" if status and status.last_error else "none",
                 str(status.consecutive_failures) if status else "0",
+                next_check(status) if running else "when the service runs",
+                eastern(status.changed_at) if status and status.changed_at else "not seen",
             ]
         )
     print(
         table(
-            ["SOURCE", "INTERVAL", "LAST SUCCESS", "LAST ERROR", "FAILURES IN A ROW"], rows, [40, 0, 0, ERROR_WIDTH, 0]
+            ["SOURCE", "INTERVAL", "LAST SUCCESS", "LAST ERROR", "FAILURES IN A ROW", "NEXT CHECK", "UPSTREAM CHANGED"],
+            rows,
+            [40, 0, 0, ERROR_WIDTH, 0, 60, 0],
         )
     )
     if any(len(row[3]) > ERROR_WIDTH for row in rows):

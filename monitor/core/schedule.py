@@ -17,6 +17,14 @@ FILING_DAY_START = time(8, 0)
 FILING_DAY_END = time(18, 30)
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """When a source checks next (seconds from now) and why, in words people read in status and the console."""
+
+    delay: float
+    reason: str
+
+
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     first = date(year, month, 1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
@@ -60,25 +68,67 @@ def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in federal_holidays(day.year)
 
 
-def in_filing_hours(now: datetime) -> bool:
+Hours = tuple[time, time]  # (from, until) US Eastern, on business days
+FILING_HOURS: Hours = (FILING_DAY_START, FILING_DAY_END)
+ISSUE_WINDOW: Hours = (time(5, 45), time(9, 0))
+
+
+def parse_hours(text: str) -> Hours:
+    """'08:00-18:30' -> (08:00, 18:30); ValueError unless both are HH:MM and the first is earlier."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM, like '08:00-18:30'")
+    try:
+        hours = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    except ValueError:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM, like '08:00-18:30'") from None
+    if hours[0] >= hours[1]:
+        raise ValueError(f"{text!r}: the start must be before the end (US Eastern, within one day)")
+    return hours
+
+
+def in_filing_hours(now: datetime, hours: Hours = FILING_HOURS) -> bool:
     local = now.astimezone(EASTERN)
-    return is_business_day(local.date()) and FILING_DAY_START <= local.time() < FILING_DAY_END
+    return is_business_day(local.date()) and hours[0] <= local.time() < hours[1]
 
 
-def public_inspection_interval(now: datetime, busy: float, quiet: float) -> float:
-    """Seconds until the next public inspection poll: `busy` in filing hours, else `quiet` but never past the
-    start of the next filing day (so the 08:45 regular filings are seen within `busy` of going up)."""
-    if in_filing_hours(now):
-        return busy
+def until_next_opening(now: datetime, hours: Hours) -> float:
+    """Seconds from `now` to the next business day's `hours` start (today's, if it is still ahead)."""
     local = now.astimezone(EASTERN)
     day = local.date()
-    if local.time() >= FILING_DAY_START:
+    if local.time() >= hours[0]:
         day += timedelta(days=1)
     while not is_business_day(day):
         day += timedelta(days=1)
-    opens = datetime.combine(day, FILING_DAY_START, tzinfo=EASTERN).astimezone(UTC)
-    until_open = (opens - now.astimezone(UTC)).total_seconds()
-    return max(busy, min(quiet, until_open))
+    opens = datetime.combine(day, hours[0], tzinfo=EASTERN).astimezone(UTC)
+    return (opens - now.astimezone(UTC)).total_seconds()
+
+
+def public_inspection_check(now: datetime, busy: float, quiet: float, hours: Hours = FILING_HOURS) -> Check:
+    """The next public inspection check: `busy` in filing hours, else `quiet` but never past the start of the
+    next filing day (so the 08:45 regular filings are seen within `busy` of going up)."""
+    if in_filing_hours(now, hours):
+        return Check(busy, "filing hours")
+    until_open = until_next_opening(now, hours)
+    if until_open < quiet:
+        return Check(max(busy, until_open), "quiet until the filing day opens")
+    return Check(quiet, "quiet (night, weekend or holiday)")
+
+
+def public_inspection_interval(now: datetime, busy: float, quiet: float, hours: Hours = FILING_HOURS) -> float:
+    """Seconds until the next public inspection poll (see public_inspection_check)."""
+    return public_inspection_check(now, busy, quiet, hours).delay
+
+
+def documents_check(now: datetime, interval: float, fast: float, window: Hours, issue_seen: bool) -> Check:
+    """The next documents check: every `fast` in the daily issue's window on business days until today's issue
+    has been read, else every `interval`, but never past the opening of the next window."""
+    if in_filing_hours(now, window) and not issue_seen:
+        return Check(fast, "issue window: today's issue not seen yet")
+    until_open = until_next_opening(now, window)
+    if until_open < interval:
+        return Check(max(fast, until_open), "until the issue window opens")
+    return Check(interval, "interval")
 
 
 def staleness_limit(now: datetime, interval: float, quiet: float | None = None) -> float:
@@ -93,14 +143,6 @@ def staleness_limit(now: datetime, interval: float, quiet: float | None = None) 
 FIRST_RETRY = 30.0
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """When a source checks next (seconds from now) and why, in words people read in status and the console."""
-
-    delay: float
-    reason: str
-
-
 def next_retry(failures: int, planned: Check, retry_after: float | None = None) -> Check:
     """After the `failures`-th failed poll in a row: soon at first (FIRST_RETRY), doubling, never later than
     the check that was planned anyway; a Retry-After from upstream is waited out whatever it says."""
@@ -109,3 +151,49 @@ def next_retry(failures: int, planned: Check, retry_after: float | None = None) 
     if retry_after is not None and retry_after > delay:
         return Check(retry_after, f"{reason}; upstream asked to wait (Retry-After)")
     return Check(delay, reason)
+
+
+# Today's schedule before conditional checks: the whole public inspection list every 5 minutes in filing hours,
+# every quiet interval otherwise. A day's full downloads never exceed what it made (see ByteBudget).
+REFERENCE_INTERVAL = 300.0
+
+
+def reference_downloads(now: datetime, quiet: float, hours: Hours = FILING_HOURS) -> float:
+    """Full lists the 5-minute schedule had downloaded from US Eastern midnight to `now` (today's first included)."""
+    local = now.astimezone(EASTERN)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=EASTERN)
+    elapsed = (now - midnight).total_seconds()
+    filing = 0.0
+    if is_business_day(local.date()):
+        opens = (datetime.combine(local.date(), hours[0], tzinfo=EASTERN) - midnight).total_seconds()
+        closes = (datetime.combine(local.date(), hours[1], tzinfo=EASTERN) - midnight).total_seconds()
+        filing = max(0.0, min(elapsed, closes) - opens)
+    return 1 + filing / REFERENCE_INTERVAL + (elapsed - filing) / quiet
+
+
+@dataclass(slots=True)
+class ByteBudget:
+    """Bytes a day, counted in full lists: a day never downloads more than the 5-minute full polls did by the
+    same time of day. A 200 costs one list, a 304 the few hundred bytes of its headers (a sliver of a list);
+    while the budget is spent, checks wait until it has grown back (an upstream that ignores conditional
+    requests is then read every 5 minutes, as before)."""
+
+    quiet: float
+    hours: Hours = FILING_HOURS
+    day: date | None = None
+    spent: float = 0.0  # lists downloaded today
+
+    def spend(self, now: datetime, lists: float) -> None:
+        today = now.astimezone(EASTERN).date()
+        if today != self.day:
+            self.day, self.spent = today, 0.0
+        self.spent += lists
+
+    def wait(self, now: datetime) -> float:
+        """Seconds until a full list fits in the budget again (0: it fits now)."""
+        if now.astimezone(EASTERN).date() != self.day:
+            return 0.0
+        short = self.spent + 1 - reference_downloads(now, self.quiet, self.hours)
+        if short <= 0:
+            return 0.0
+        return short * (REFERENCE_INTERVAL if in_filing_hours(now, self.hours) else self.quiet)

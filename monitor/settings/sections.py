@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.core.schedule import Hours, parse_hours
 from monitor.settings.types import Duration, Interval, Section, TypeCode, read_secret
 
 
@@ -30,6 +31,10 @@ class FederalRegisterSettings(Section):
     agencies: list[str] = Field(default_factory=list, description="server-side agency slug pre-filter")
     types: list[TypeCode] = Field(default_factory=list, description="server-side document type pre-filter")
     full_text_max_chars: int = Field(2_000_000, ge=1000, description="full text beyond this is not searched")
+    issue_window: str = Field(
+        "05:45-09:00", description="US Eastern, business days: until today's issue is read, check every issue_interval"
+    )
+    issue_interval: Interval = Field(120.0, description="checks in the issue window (a small query until it is out)")
     requests_per_second: float = Field(5.0, gt=0, le=1000, description="the API asks for at most 5")
     full_text_requests_per_second: float = Field(1.0, gt=0, le=1000, description="full-text downloads; at most 1")
 
@@ -39,6 +44,16 @@ class FederalRegisterSettings(Section):
         if not re.match(r"https?://", value):
             raise ValueError("base_url must start with http:// or https://")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("issue_window")
+    @classmethod
+    def _check_window(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    @property
+    def issue_hours(self) -> Hours:
+        return parse_hours(self.issue_window)
 
     @field_validator("requests_per_second", "full_text_requests_per_second")
     @classmethod
@@ -56,8 +71,19 @@ class PublicInspectionSettings(Section):
     """Documents filed for public inspection: the earliest signal. Uses [federal_register] base_url."""
 
     enabled: bool = True
-    interval: Interval = 300.0
+    interval: Interval = Field(60.0, description="checks in filing hours (conditional: an unchanged list costs a 304)")
     quiet_interval: Interval = Field(3600.0, description="nights, weekends and federal holidays (US Eastern)")
+    filing_hours: str = Field("08:00-18:30", description="US Eastern, business days: checked every interval")
+
+    @field_validator("filing_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    @property
+    def hours(self) -> Hours:
+        return parse_hours(self.filing_hours)
 
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"

@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from monitor.core.clock import CatchUp, catch_up_window, month_windows
+from monitor.core.clock import CatchUp, catch_up_window, eastern_today, month_windows
+from monitor.core.schedule import Check, documents_check, in_filing_hours
 from monitor.models import Agency, Document, Sources
 from monitor.settings import FederalRegisterSettings
 from monitor.sources.http import HttpClient, SourceError
@@ -222,16 +223,51 @@ class FederalRegisterSource:
         self.http = http
         self.interval = settings.interval
         self.last_window: CatchUp | None = None  # what the latest poll asked for, and any dates it left out
+        self.issue_seen: date | None = None  # the latest US Eastern date whose daily issue was read
+        self.unchanged = False  # the latest check found today's issue not out yet: nothing was read
+        self.upstream_changed_at: float | None = None
+        self.last_documents: list[Document] = []
+        self._last_read: float | None = None
 
     def next_interval(self, now: datetime) -> float:
-        return self.interval
+        return self.next_check(now).delay
+
+    def next_check(self, now: datetime) -> Check:
+        """Every issue_interval in the issue window until today's issue is read, else every interval."""
+        seen = self.issue_seen == eastern_today(now)
+        return documents_check(now, self.interval, self.settings.issue_interval, self.settings.issue_hours, seen)
 
     async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
+        """The recent publication window, read whole. In the issue window, until today's issue is out, a check
+        between two full reads is a one-line query (is anything published today?) and reads nothing more."""
+        today = eastern_today(now)
+        waiting = in_filing_hours(now, self.settings.issue_hours) and self.issue_seen != today
+        self.unchanged = False
+        out = False
+        if waiting and self._last_read is not None and now.timestamp() - self._last_read < self.interval:
+            out = await self.issue_is_out(today)
+            if not out:
+                self.unchanged = True
+                return []
         window = catch_up_window(now, self.settings.lookback_days, last_success, self.settings.max_catch_up_days)
         self.last_window = window
         if (window.until - window.since).days >= self.settings.lookback_days:
             log.info("catching up on %s to %s after downtime", window.since, window.until, extra={"source": NAME})
-        return await self.fetch_range(window.since, window.until)
+        documents = await self.fetch_range(window.since, window.until)
+        self._last_read, self.last_documents = now.timestamp(), documents
+        if out or any(d.publication_date == today for d in documents):
+            self.issue_seen = today
+        return documents
+
+    async def issue_is_out(self, day: date) -> bool:
+        """Whether anything is published on `day` (any agency): a two-result query of a few hundred bytes."""
+        params = [("conditions[publication_date][is]", day.isoformat()), ("per_page", "2"), ("fields[]", "title")]
+        url = urljoin(self.settings.base_url, "documents.json")
+        data = await self.http.get_json(NAME, url, params, max_age=self.settings.issue_interval)
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int):
+            raise SourceError(f"{NAME}: unexpected answer to the daily issue check: no count", "malformed")
+        return count > 0
 
     async def fetch_windows(self, since: date, until: date) -> AsyncIterator[tuple[list[Document], int]]:
         """The documents of since..until a window at a time, each with how many windows are left: up to a month

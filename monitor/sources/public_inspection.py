@@ -17,19 +17,24 @@ Quirks handled here (see SOURCES.md section 2):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from monitor.core.schedule import public_inspection_interval
+from monitor.core.schedule import ByteBudget, Check, public_inspection_check
 from monitor.models import Document, Sources
 from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
 from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text, identify
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, Response, SourceError, decode_json
 
 NAME = Sources.PUBLIC_INSPECTION
+log = logging.getLogger("monitor.public_inspection")
 WITHDRAWAL_WORDS = ("withdraw", "withdrawn", "withdrawal")
+# An unchanged list is still read whole this often (from the body held, no download): departures waiting to be
+# confirmed are tried again, and nothing depends on the change detection alone for long.
+REREAD_EVERY = 900.0
 
 
 def parse_timestamp(value: Any, field: str, number: str) -> str | None:
@@ -93,7 +98,39 @@ def says_withdrawn(document: Document) -> bool:
     return any(word in note for word in WITHDRAWAL_WORDS)
 
 
+def filings_updated_at(data: Any) -> tuple[float, float]:
+    """(regular, special) `*_filings_updated_at` of a current.json answer as Unix times; 0 when absent or bad."""
+    stamps = []
+    for field in ("regular_filings_updated_at", "special_filings_updated_at"):
+        value = data.get(field) if isinstance(data, dict) else None
+        try:
+            stamps.append(datetime.fromisoformat(str(value)).timestamp() if value else 0.0)
+        except ValueError:
+            stamps.append(0.0)
+    return stamps[0], stamps[1]
+
+
+def is_older(stamps: tuple[float, float], seen: tuple[float, float]) -> bool:
+    """A list whose regular or special filings were updated before those of a list already read is an old
+    copy (a cache's): it must never be read as the current one."""
+    return stamps[0] < seen[0] or stamps[1] < seen[1]
+
+
+def header_bytes(response: Response) -> int:
+    """What a 304 costs on the wire, roughly: its headers and the request's."""
+    return 200 + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+
+
 class PublicInspectionSource:
+    """Checked often in filing hours with conditional requests (If-None-Match): an unchanged list is a 304 and
+    is neither parsed nor evaluated (`unchanged`); a changed one is read whole. The order of the rules:
+    1. a 304, or a 200 whose body is the one read last, is unchanged (read whole anyway once REREAD_EVERY,
+       so departures waiting to be confirmed are tried again, from the body held: no download);
+    2. a list whose `*_filings_updated_at` are older than those already read is a cache's old copy: asked for
+       again past the cache, and a poll that still gets an old one fails (a newer list is never hidden);
+    3. anything else is read whole, and its newest `*_filings_updated_at` is when upstream last changed.
+    Full downloads a day stay within ByteBudget (today's 5-minute full polls)."""
+
     name = NAME
     tracks_departures = True
 
@@ -102,19 +139,74 @@ class PublicInspectionSource:
         self.http = http
         self.interval = settings.interval
         self.quiet_interval = settings.quiet_interval
+        self.hours = settings.hours
+        self.budget = ByteBudget(settings.quiet_interval, settings.hours)
+        self.unchanged = False  # the latest fetch found the list as it was: nothing to parse or evaluate
+        self.upstream_changed_at: float | None = None
+        self.last_documents: list[Document] = []
+        self._seen: tuple[float, float] = (0.0, 0.0)
+        self._last_body: bytes | None = None
+        self._last_read: float | None = None
+        self._full_size = 0
+        self._past_cache = False
 
     def next_interval(self, now: datetime) -> float:
-        """Often during the filing day on business days; at the quiet interval at night, weekends, holidays."""
-        return public_inspection_interval(now, self.interval, self.quiet_interval)
+        return self.next_check(now).delay
+
+    def next_check(self, now: datetime) -> Check:
+        """Often during the filing day on business days; at the quiet interval at night, weekends, holidays;
+        later only when the day's bytes are spent."""
+        planned = public_inspection_check(now, self.interval, self.quiet_interval, self.hours)
+        wait = self.budget.wait(now)
+        if wait > planned.delay:
+            return Check(wait, "byte budget: no more bytes a day than 5-minute full polls")
+        return planned
 
     async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
         # A stale list would miss new filings and show false departures: it is asked for again past the cache.
         url = urljoin(self.base_url, "public-inspection-documents/current.json")
-        data = await self.http.get_json(NAME, url, max_age=self.interval)
+        # Once a cache in front has answered with an old copy, checks go straight past it, conditionally: its
+        # old copies would cost a whole list each time, where the origin answers 304.
+        response = await self.http.get_fresh(NAME, url, max_age=self.interval, past_cache=self._past_cache)
+        self._past_cache = response.past_cache
+        self._spend(now, response)
+        due_reread = self._last_read is None or now.timestamp() - self._last_read >= REREAD_EVERY
+        same = response.not_modified or response.body == self._last_body
+        if same and not due_reread and response.status == 200:
+            self.unchanged = True
+            return []
+        data = decode_json(NAME, response)
+        if is_older(filings_updated_at(data), self._seen):
+            log.warning("an older list than the one already read: asking past the cache", extra={"source": NAME})
+            if self.http.on_stale is not None:
+                self.http.on_stale(NAME)
+            response = await self.http.get_past_cache(NAME, url)
+            self._past_cache = True
+            self._spend(now, response)
+            data = decode_json(NAME, response)
+            if is_older(filings_updated_at(data), self._seen):
+                raise SourceError(
+                    f"{NAME}: current.json stays older than the list already read (its *_filings_updated_at); "
+                    "nothing was read from it",
+                    "stale",
+                )
         try:
-            return parse_current(data)
+            documents = parse_current(data)
         except ParseError as exc:
             raise SourceError(f"{NAME}: unexpected answer from current.json: {exc}", "malformed") from None
+        stamps = filings_updated_at(data)
+        if stamps != self._seen and max(stamps) > 0:
+            self.upstream_changed_at = max(stamps)
+        self._seen = max(self._seen[0], stamps[0]), max(self._seen[1], stamps[1])
+        self._last_body, self._last_read, self.unchanged = response.body, now.timestamp(), False
+        self.last_documents = documents
+        return documents
+
+    def _spend(self, now: datetime, response: Response) -> None:
+        if not response.not_modified:
+            self._full_size = max(len(response.body), 1)
+        size = header_bytes(response) if response.not_modified else len(response.body)
+        self.budget.spend(now, size / max(self._full_size, 1))
 
     def _numbers_url(self, path: str, numbers: Sequence[str]) -> str:
         return urljoin(self.base_url, f"{path}/{','.join(quote(n, safe='') for n in numbers)}.json")

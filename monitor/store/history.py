@@ -24,6 +24,9 @@ class SourceRow:
     last_error: str
     last_error_at: float | None
     consecutive_failures: int
+    next_check_at: float | None = None  # planned by the running service
+    next_check_reason: str = ""  # why then: filing hours, quiet, issue window, back-off, byte budget
+    changed_at: float | None = None  # when upstream last changed, as far as the service saw
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,9 @@ class History:
                 r["last_error"] or "",
                 r["last_error_at"],
                 r["consecutive_failures"],
+                r["next_check_at"],
+                r["next_check_reason"] or "",
+                r["changed_at"],
             )
             for r in rows
         }

@@ -252,3 +252,12 @@ def m009_unread_texts(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m010_schedule(db: Database) -> None:
+    """When each source checks next and why, and when it last saw a change upstream: status reads them beside a
+    running service."""
+    db.execute("ALTER TABLE sources ADD COLUMN next_check_at REAL")
+    db.execute("ALTER TABLE sources ADD COLUMN next_check_reason TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN changed_at REAL")

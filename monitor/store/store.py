@@ -123,6 +123,31 @@ class Store(Outbox, Lifecycle, Snapshots, UnreadTexts):
                 [name, now, error, now],
             )
 
+    def save_source_checked(self, name: str, now: float) -> None:
+        """A successful check that found nothing new upstream: nothing else to store."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                UPDATE sources SET last_success_at = ?, last_attempt_at = ?, consecutive_failures = 0
+                WHERE name = ?
+                """,
+                [now, now, name],
+            )
+
+    def save_schedule(self, name: str, next_check_at: float, reason: str, changed_at: float | None) -> None:
+        """When `name` checks next and why, and when it last saw a change upstream (for status beside the
+        service)."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                INSERT INTO sources (name, next_check_at, next_check_reason, changed_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET next_check_at = excluded.next_check_at,
+                    next_check_reason = excluded.next_check_reason,
+                    changed_at = COALESCE(excluded.changed_at, changed_at)
+                """,
+                [name, next_check_at, reason, changed_at],
+            )
+
     def clear_failures(self, prefix: str, still_failing: Collection[str]) -> None:
         """Parts of a source (their status rows are named "<source> <part>") that were read again successfully:
         their failures in a row start again from zero."""

@@ -128,6 +128,8 @@ class Console:
                     "last_error_at": status.last_error_at if status else None,
                     "failures": status.consecutive_failures if status else 0,
                     "next_poll": service.next_poll.get(source.name),
+                    "next_reason": status.next_check_reason if status else "",
+                    "changed_at": status.changed_at if status else None,
                 }
             )
         health = history.target_health()

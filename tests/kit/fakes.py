@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,10 @@ class FakeFederalRegister:
     pi_archive: dict[str, dict[str, Any]] = field(default_factory=dict)
     pi_mode: str = "ok"  # ok | status:NNN | empty | half | malformed
     pi_fetches: list[str] = field(default_factory=list)  # one entry a request: the number(s) asked for
+    pi_etag: bool = False  # answer current.json with an ETag, and 304 to a matching If-None-Match
+    pi_updated_at: tuple[str, str] = ("2026-11-25T08:45:00.000-05:00", "2026-11-25T16:15:00.000-05:00")
+    pi_answers: list[int] = field(default_factory=list)  # the status of each current.json answer
+    pi_before: Callable[[], None] | None = None  # called before each current.json answer (a list that moves)
     number_fetches: list[str] = field(default_factory=list)  # documents/{numbers}.json, one entry a request
     by_number_mode: str = "ok"  # ok | status:NNN: how documents/{numbers}.json answers
     # Full text: number -> raw text, and when each download happened (loop time).
@@ -190,6 +196,8 @@ class FakeFederalRegister:
         if self.mode == "html":
             return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
         ordered = sorted(self.documents, key=lambda d: (d["publication_date"], d["document_number"]), reverse=True)
+        if day := request.query.get("conditions[publication_date][is]"):
+            ordered = [d for d in ordered if d["publication_date"] == day]
         if agencies := request.query.getall("conditions[agencies][]", []):  # the server-side agency filter
             ordered = [d for d in ordered if {a.get("slug") for a in d["agencies"]} & set(agencies)]
         if self.filter_dates:
@@ -242,6 +250,8 @@ class FakeFederalRegister:
         )
 
     async def handle_pi_current(self, request: web.Request) -> web.Response:
+        if self.pi_before is not None:
+            self.pi_before()
         if self.pi_mode.startswith("status:"):
             code = int(self.pi_mode.split(":")[1])
             return web.json_response({"status": code, "message": "fake failure"}, status=code)
@@ -253,14 +263,22 @@ class FakeFederalRegister:
         count = len(results)
         if self.pi_mode == "half":
             results = results[: len(results) // 2]
-        return web.json_response(
-            {
-                "count": count,
-                "results": results,
-                "special_filings_updated_at": "2026-11-25T16:15:00.000-05:00",
-                "regular_filings_updated_at": "2026-11-25T08:45:00.000-05:00",
-            }
-        )
+        body = {
+            "count": count,
+            "results": results,
+            "special_filings_updated_at": self.pi_updated_at[1],
+            "regular_filings_updated_at": self.pi_updated_at[0],
+        }
+        if not self.pi_etag:
+            self.pi_answers.append(200)
+            return web.json_response(body)
+        text = json.dumps(body)
+        etag = 'W/"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            self.pi_answers.append(304)
+            return web.Response(status=304, headers={"ETag": etag})
+        self.pi_answers.append(200)
+        return web.Response(text=text, content_type="application/json", headers={"ETag": etag})
 
     async def handle_pi_one(self, request: web.Request) -> web.Response:
         self.pi_fetches.append(request.match_info["number"])
