@@ -26,7 +26,7 @@ from monitor.service import next_check, poll_forever
 from monitor.settings import load_settings
 from monitor.sources.http import SourceError
 from tests.kit.clock import at
-from tests.kit.fakes import ai_diffusion_rule, pi_document
+from tests.kit.fakes import ai_diffusion_rule, pi_document, synthetic_document
 
 
 class FlakySource:
@@ -472,3 +472,44 @@ async def test_behind_a_cache_of_old_copies_checks_go_past_it_and_still_cost_a_3
     assert fake_fr.cache.hits == 1
     assert fake_fr.pi_answers == [200, 304, 304, 304]
     assert all(o.ok for o in outcomes) and [o.unchanged for o in outcomes] == [False, True, True, True]
+
+
+async def test_a_text_held_unread_is_read_again_even_when_the_check_finds_nothing_new(fake_fr, receiver, write_config):
+    # In the issue window, a check between two full reads asks only whether today's issue is out. A document held
+    # for a full text that could not be read is still read again on that check, not a full read later.
+    number = "2026-22002"
+    order = synthetic_document(
+        number,
+        "Executive Order on Federal Procurement",
+        type="Presidential Document",
+        publication_date="2026-11-24",
+        raw_text_url=f"https://www.federalregister.gov/documents/full_text/text/2026/11/24/{number}.txt",
+    )
+    fake_fr.documents = []
+    fake_fr.full_texts = {number: "Sec. 2. Agencies shall buy artificial intelligence systems that are safe."}
+    config = write_config(fake_fr, receiver, extra='full_text = "always"\n')
+    config.write_text(config.read_text().replace('interval = "1s"', 'interval = "15m"'))
+    clock = FakeTime(datetime(2026, 11, 25, 10, 30, tzinfo=UTC).timestamp())  # 05:30 ET
+    app = App(load_settings(config), clock=clock)
+    source = next(s for s in app.sources if s.name == "federal_register")
+    try:
+        await app.poll(source)  # the baseline, nothing published
+        clock.now += 900  # 05:45: the issue window, a full read (the last was 15 minutes ago)
+        fake_fr.documents, fake_fr.full_text_mode = [order], "status:503"
+        held = await app.poll(source)
+        await app.dispatcher.dispatch_due()
+        alerted_while_held = len(receiver.received)
+        clock.now += 120  # 05:47: today's issue is not out; the check would find nothing new
+        fake_fr.full_text_mode = "ok"
+        fake_fr.requests.clear()
+        again = await app.poll(source)
+        await app.dispatcher.dispatch_due()
+        asked = list(fake_fr.requests)
+        left = app.store.load_unread(["federal_register"])
+    finally:
+        await app.close()
+    assert held.ok and alerted_while_held == 0
+    assert [q.get("conditions[publication_date][is]") for q in asked] == [["2026-11-25"]]  # only the small query
+    assert again.ok and not again.unchanged
+    assert [b["title"] for b in receiver.received] == ["[ai] Published: Executive Order on Federal Procurement"]
+    assert left == []
