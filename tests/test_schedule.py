@@ -410,7 +410,7 @@ async def test_the_console_and_status_say_when_each_source_checks_next_and_why(
     assert show_status(settings) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("public_inspection"))
-    assert "(filing hours)" in line and "09:00 EST" in line
+    assert "(filing hours)" in line and line.rstrip().endswith("2026-11-25 09:00 ET")  # upstream changed
     assert "NEXT CHECK" in out and "UPSTREAM CHANGED" in out
 
 
