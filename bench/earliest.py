@@ -4,6 +4,9 @@ its alert reaching a local receiver, and what the schedule spends on the way.
     python bench/earliest.py [--label after]
     PYTHONPATH=<a checkout of older code> python bench/earliest.py --label before   # the same day, older code
 
+(The older code must have tests/kit/, which this bench takes its receiver from; the "before" figures in the
+README were taken from d5b9685, the code before issue 21, with this bench as it was then, importing tests.fakes.)
+
 A local Federal Register (127.0.0.1) serves one business day, Wednesday 2026-12-02 US Eastern, and the Saturday
 after: public inspection's current.json with an ETag (304 to a matching If-None-Match) and its
 `regular_filings_updated_at` / `special_filings_updated_at`; the list starts as yesterday's, rolls over to the
