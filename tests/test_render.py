@@ -17,6 +17,7 @@ from monitor.notify.render import (
     channel_of,
     render_alert,
     render_digest,
+    render_ops,
 )
 from monitor.notify.samples import sample_alert
 from tests.kit.golden import golden
@@ -189,3 +190,41 @@ def test_email_digest_links_only_what_it_vouches_for() -> None:
     assert hrefs and all(OUR_LINKS.fullmatch(html.unescape(h)) for h in hrefs), hrefs
     text = re.sub(r"<[^>]*>", "", message.body)  # what a reader sees; a client must find no address to link
     assert not BARE_URL.search(html.unescape(text)), text
+
+
+OPS_ATTACKS = [
+    "the full text of 2025-99999 (<!channel> see https://evil.example/login) could not be read",
+    "federal_register: unexpected status 400: <@U024BE7LH> @here <http://evil.example|official> www.evil.example",
+]
+
+
+@pytest.mark.parametrize("text", OPS_ATTACKS)
+def test_ops_messages_defuse_the_upstream_text_they_quote(text: str) -> None:
+    message = render_ops(f"fr-monitor: {text}", f"- {text}\nfr-monitor backfill --since 2026-10-06 --send")
+    assert_slack_safe(message.title)
+    assert_slack_safe(message.body)
+    assert "evil" in message.body and "fr-monitor backfill --since 2026-10-06 --send" in message.body
+
+
+async def test_the_dispatcher_tells_ops_defused() -> None:
+    from typing import Any, cast
+
+    from monitor.notify.dispatcher import Dispatcher
+    from monitor.notify.render import Message
+    from monitor.notify.sender import SendOutcome
+    from monitor.settings import DeliverySettings
+
+    sent: list[Message] = []
+
+    class Sender:
+        async def send(self, url: str, message: Message) -> SendOutcome:
+            sent.append(message)
+            return SendOutcome(ok=True)
+
+    dispatcher = Dispatcher(
+        cast(Any, None), Sender(), {"ops": "slack://T000/B000/XXXX"}, DeliverySettings(), cast(Any, None)
+    )
+    await dispatcher.tell_ops("fr-monitor: 1 document could not be read", f"- {OPS_ATTACKS[0]}")
+    (message,) = sent
+    assert_slack_safe(message.body)
+    assert "evil" in message.body

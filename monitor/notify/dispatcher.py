@@ -26,7 +26,7 @@ from typing import Protocol
 from monitor.core.backoff import next_retry_delay
 from monitor.core.routing import Routing
 from monitor.models import Alert, Delivery
-from monitor.notify.render import Message, channel_of, render_alert, render_digest
+from monitor.notify.render import Message, channel_of, render_alert, render_digest, render_ops
 from monitor.notify.sender import SendOutcome
 from monitor.notify.targets import privacy_url
 from monitor.settings import DeliverySettings
@@ -218,7 +218,7 @@ class Dispatcher:
         if ops_url is None:
             return
         try:
-            outcome = await self.sender.send(ops_url, Message(title, body))
+            outcome = await self.sender.send(ops_url, render_ops(title, body))
         except Exception as exc:
             outcome = SendOutcome(ok=False, error=type(exc).__name__)
         if not outcome.ok:

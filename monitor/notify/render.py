@@ -83,6 +83,12 @@ def defuse(text: str) -> str:
     return _WWW.sub("www" + ZERO_WIDTH + ".", text)
 
 
+def render_ops(title: str, body: str) -> Message:
+    """A message for the `ops` target. It quotes upstream text (a document's title, an API's error message, a
+    receiver's answer), so it is defused like an alert: an ops channel is a chat channel too."""
+    return Message(defuse(title), defuse(body))
+
+
 def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
