@@ -84,6 +84,19 @@ def test_bad_durations(text: str) -> None:
         parse_silence_duration(text)
 
 
+@pytest.mark.parametrize("text", ["36526d", "100000000w", "99999999999h"])
+def test_durations_past_a_hundred_years_are_refused(text: str) -> None:
+    with pytest.raises(SilenceError, match="longer than 100 years"):
+        parse_silence_duration(text)
+    assert parse_silence_duration("36525d") == 36525 * 86400
+
+
+def test_until_a_hundred_years_ahead_or_more_is_refused() -> None:
+    with pytest.raises(SilenceError, match="more than 100 years ahead"):
+        silence_end(NOW, None, date(9999, 12, 31))
+    assert silence_end(NOW, None, date(2099, 12, 31)) == end_of_day(date(2099, 12, 31))
+
+
 def test_until_is_the_end_of_that_day_us_eastern() -> None:
     # 2027-01-15 ends at 2027-01-16 00:00 EST = 05:00 UTC; in July, 00:00 EDT = 04:00 UTC
     assert end_of_day(date(2027, 1, 15)) == 1_800_075_600.0
@@ -180,6 +193,9 @@ async def test_expire_by_hand_and_list(fake_fr: FakeFederalRegister, receiver: R
         (["add", "--query", "(ai", "--for", "1d", "--comment", "c"], "--query: unbalanced parenthesis"),
         (["add", "--watchlist", "nope", "--for", "1d", "--comment", "c"], "no watchlist named 'nope'"),
         (["expire", "42"], "no silence with id 42"),
+        (["expire", "99999999999999999999"], "is not a silence id"),
+        (["add", "--docket", "X", "--for", "100000000w", "--comment", "c"], "longer than 100 years"),
+        (["add", "--docket", "X", "--until", "9999-12-31", "--comment", "c"], "more than 100 years ahead"),
     ],
 )
 async def test_bad_input_is_one_line_and_exit_2(fake_fr, write_config, args: list[str], message: str):

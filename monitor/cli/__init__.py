@@ -60,16 +60,18 @@ def _count(text: str) -> int:
     return number
 
 
-def _id(text: str) -> int:
+def _id(text: str, noun: str = "delivery", listing: str = "fr-monitor deliveries") -> int:
     try:
         number = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a delivery id (a whole number)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {noun} id (a whole number)") from None
     if not 1 <= number < 2**63:
-        raise argparse.ArgumentTypeError(
-            f"{number} is not a delivery id: ids are 1 or more, as `fr-monitor deliveries` shows"
-        )
+        raise argparse.ArgumentTypeError(f"{number} is not a {noun} id: ids are 1 or more, as `{listing}` shows")
     return number
+
+
+def _silence_id(text: str) -> int:
+    return _id(text, "silence", "fr-monitor silence list")
 
 
 def _add_log_format(parser: argparse.ArgumentParser) -> None:
@@ -213,7 +215,7 @@ def _add_silence(commands: argparse._SubParsersAction[_Parser]) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     expire = actions.add_parser("expire", help="end a silence now")
     _add_config(expire)
-    expire.add_argument("id", type=int, metavar="ID", help="the silence's id (`fr-monitor silence list`)")
+    expire.add_argument("id", type=_silence_id, metavar="ID", help="the silence's id (`fr-monitor silence list`)")
     expire.add_argument("--author", metavar="NAME", help="who (default: your login name)")
 
 

@@ -28,6 +28,10 @@ MATCHERS = ("watchlist", "document", "rin", "docket", "query")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# A silence is for a while ("until 2099-12-31" for a long while); the bound keeps its end a date that datetime can
+# hold and people can read. For good: edit the watchlist.
+MAX_SILENCE_DAYS = 36_525
+_MAX_SAID = "100 years"
 
 
 class SilenceError(ValueError):
@@ -39,7 +43,12 @@ def parse_silence_duration(text: str) -> float:
     found = _DURATION.match(text)
     if found is None or int(found[1]) <= 0:
         raise SilenceError(f"--for {text!r} is not a duration; write a whole number and a unit, like 30d, 12h, 90m, 2w")
-    return int(found[1]) * _UNIT_SECONDS[found[2].lower()]
+    seconds = int(found[1]) * _UNIT_SECONDS[found[2].lower()]
+    if seconds > MAX_SILENCE_DAYS * 86400:
+        raise SilenceError(
+            f"--for {text.strip()} is longer than {_MAX_SAID}; to stop alerts for good, edit the watchlist"
+        )
+    return seconds
 
 
 def end_of_day(day: date) -> float:
@@ -55,6 +64,10 @@ def silence_end(now: float, for_: str | None, until: date | None) -> float:
     if for_ is not None:
         return now + parse_silence_duration(for_)
     assert until is not None
+    if until >= datetime.fromtimestamp(now, EASTERN).date() + timedelta(days=MAX_SILENCE_DAYS):
+        raise SilenceError(
+            f"--until {until} is more than {_MAX_SAID} ahead; to stop alerts for good, edit the watchlist"
+        )
     ends_at = end_of_day(until)
     if ends_at <= now:
         raise SilenceError(f"--until {until} has passed already (US Eastern); give a date from today on")
