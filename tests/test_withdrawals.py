@@ -105,3 +105,27 @@ async def test_unresolved_departures_take_turns(fake_fr: FakeFederalRegister, re
     assert all(states[d["document_number"]] == "published" for d in later)
     assert all(states[d["document_number"]] is None for d in lagging)
     assert fake_fr.number_fetches[1].split(",") == [d["document_number"] for d in later]
+
+
+async def test_one_malformed_record_does_not_hide_the_others_withdrawals(
+    fake_fr: FakeFederalRegister, receiver: Receiver, write_config, caplog
+):
+    """The by-number answer holds one record that does not parse: the other documents' withdrawals still resolve,
+    and the bad one is logged, not dropped in silence."""
+    config = filtered_config(write_config, fake_fr, receiver)
+    pulled = [filed(f"2026-1{i:04d}", f"Emission Standards {i}", EPA) for i in range(2)]
+    staying = filed("2026-50000", "Sunshine Act Meetings", EPA)
+    fake_fr.pi_documents = [*pulled, staying]
+    await step(config, "2026-11-23 09:00")
+    fake_fr.pi_documents = [staying]
+    good, bad = pulled
+    fake_fr.pi_archive[good["document_number"]] = dict(good, editorial_note=WITHDRAWN_NOTE)
+    fake_fr.pi_archive[bad["document_number"]] = dict(bad, editorial_note=WITHDRAWN_NOTE, publication_date="soon")
+    await step(config, "2026-11-24 09:00")
+    states = resolutions(config)
+    assert states[good["document_number"]] == "withdrawn"
+    assert states[bad["document_number"]] is None  # asked about again later
+    assert any(
+        "not checked for a withdrawal" in r.getMessage() and getattr(r, "document_number", "") == bad["document_number"]
+        for r in caplog.records
+    ), caplog.text

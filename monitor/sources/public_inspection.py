@@ -29,6 +29,8 @@ from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
 from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text, identify
 from monitor.sources.http import HttpClient, Response, SourceError, decode_json
 
+log = logging.getLogger("monitor.public_inspection")
+
 NAME = Sources.PUBLIC_INSPECTION
 log = logging.getLogger("monitor.public_inspection")
 WITHDRAWAL_WORDS = ("withdraw", "withdrawn", "withdrawal")
@@ -219,7 +221,8 @@ class PublicInspectionSource:
         url = self._numbers_url("documents", numbers)
         try:
             data = await self.http.get_json(NAME, url, params=[("fields[]", "document_number")])
-        except SourceError:
+        except SourceError as exc:  # not fatal, but never silent: a lasting failure leaves departures unresolved
+            log.warning("departed documents not checked against the documents API: %s", exc, extra=_context(exc))
             return set()
         asked = set(numbers)
         return {number for raw in found(data) if (number := str(raw.get("document_number"))) in asked}
@@ -231,10 +234,25 @@ class PublicInspectionSource:
             return []
         try:
             data = await self.http.get_json(NAME, self._numbers_url("public-inspection-documents", numbers))
-            documents = [parse_pi_document(raw) for raw in found(data)]
-        except (SourceError, ParseError):
+        except SourceError as exc:
+            log.warning("departed documents not checked for a withdrawal: %s", exc, extra=_context(exc))
             return []
+        documents = []
+        for raw in found(data):  # one document that does not parse does not hide the others' withdrawals
+            try:
+                documents.append(parse_pi_document(raw))
+            except ParseError as exc:
+                number = str(raw.get("document_number", ""))
+                log.warning(
+                    "departed document not checked for a withdrawal: %s",
+                    exc,
+                    extra={"source": NAME, "document_number": number, "error": "malformed"},
+                )
         return [d for d in documents if d.number in numbers and says_withdrawn(d)]
+
+
+def _context(exc: SourceError) -> dict[str, str]:
+    return {"source": NAME, "error": exc.reason}
 
 
 def found(data: Any) -> list[dict[str, Any]]:
