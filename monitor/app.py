@@ -16,6 +16,7 @@ from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
+from monitor.registry import build_sources
 from monitor.runner import (
     Conditional,
     PartwiseSource,
@@ -30,7 +31,6 @@ from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
-from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
 
@@ -80,16 +80,7 @@ class App:
                 }
             ),
         )
-        self.sources: list[Source] = []
-        if read_only:
-            pass
-        elif settings.federal_register.enabled:
-            self.sources.append(FederalRegisterSource(settings.federal_register, self.http))
-        if settings.public_inspection.enabled:
-            self.sources.append(
-                PublicInspectionSource(settings.federal_register, settings.public_inspection, self.http)
-            )
-        self.sources += [] if read_only else self._optional_sources(settings)
+        self.sources: list[Source] = [] if read_only else build_sources(settings, self.http, self.store)
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(
             self.http, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
@@ -105,45 +96,6 @@ class App:
             clock=clock,
             on_sent=self.metrics.delivery_latency.observe,
         )
-
-    def _optional_sources(self, settings: Settings) -> list[Source]:
-        """Pages, feeds, the eCFR and Regulations.gov. Their parsers (an HTML parser, feedparser) are imported
-        only when configured: a service that does not use them does not carry them in memory."""
-        sources: list[Source] = []
-        if settings.pages:
-            from monitor.sources.pages import PageSource
-
-            sources += [
-                PageSource(p.name, p.url, p.selector, p.ignore, p.interval, p.follow_links, self.http)
-                for p in settings.pages
-            ]
-        if settings.feeds:
-            from monitor.sources.feeds import FeedSource
-
-            # A Federal Register document first seen in a feed is completed from the documents API before it alerts.
-            api = FederalRegisterSource(settings.federal_register, self.http)
-            sources += [FeedSource(f.name, f.url, f.interval, self.http, api.fetch_one) for f in settings.feeds]
-        if (rg := settings.regulations_gov).enabled:
-            from monitor.sources.regulations_gov import RegulationsGovSource
-
-            sources.append(
-                RegulationsGovSource(
-                    rg.base_url,
-                    rg.resolve_api_key(),
-                    rg.agency,
-                    rg.lookback_days,
-                    rg.max_catch_up_days,
-                    rg.interval,
-                    self.http,
-                )
-            )
-        if settings.ecfr.enabled:
-            from monitor.sources.ecfr import EcfrSource
-
-            sources.append(
-                EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, self.http, self.store)
-            )
-        return sources
 
     # -- for backfill and explain (monitor.tuning.Workbench) --------------------------------------------
 

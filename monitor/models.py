@@ -50,6 +50,10 @@ class Sources:
     FEED_PREFIX = "feed:"
     # Whose items are Federal Register documents, numbered as the Federal Register numbers them.
     FEDERAL_REGISTER_KINDS = frozenset({FEDERAL_REGISTER, PUBLIC_INSPECTION})
+    # The sources that are one each, and the prefixes of those named after a configured page or feed: what a
+    # watchlist's `sources` may name. How each kind is built and summarised: monitor.registry.
+    SINGLE = (FEDERAL_REGISTER, PUBLIC_INSPECTION, ECFR, REGULATIONS_GOV)
+    PREFIXES = (PAGE_PREFIX, FEED_PREFIX)
 
     @staticmethod
     def page(name: str) -> str:

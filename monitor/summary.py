@@ -10,79 +10,25 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.core.schedule import Check, documents_check, public_inspection_check
-from monitor.models import Sources
+from monitor.registry import describe_sources
 from monitor.settings import Settings, WatchlistSettings
-
-_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-
-
-def human_duration(seconds: float) -> str:
-    """900 -> "15m", 5400 -> "1h30m", 21600 -> "6h", 0.5 -> "0.5s"."""
-    if seconds < 1:
-        return f"{seconds:g}s"
-    left, parts = round(seconds), []
-    for unit, size in _UNITS:
-        if left >= size:
-            parts.append(f"{left // size}{unit}")
-            left %= size
-    return "".join(parts)
-
-
-def _source(name: str, interval: float, what: str, url: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "interval": human_duration(interval),
-        "what": what,
-        "url": url,
-        "next": _next(Check(interval, "interval")),
-    }
-
-
-def _next(check: Check) -> dict[str, str]:
-    return {"in": human_duration(check.delay), "why": check.reason}
+from monitor.settings.types import human_duration
 
 
 def _sources(settings: Settings, now: datetime) -> tuple[list[dict[str, Any]], list[str]]:
     """The enabled sources, each described with its next check were it started `now`, and the names of those
     turned off."""
-    sources: list[dict[str, Any]] = []
-    off: list[str] = []
-    fr, pi, ecfr, rg = settings.federal_register, settings.public_inspection, settings.ecfr, settings.regulations_gov
-    if fr.enabled:
-        what = f"documents published in the last {fr.lookback_days} days (after downtime, up to "
-        what += f"{fr.max_catch_up_days} days back); in the issue window ({fr.issue_window} ET, business days) "
-        what += f"a check every {human_duration(fr.issue_interval)} until the day's issue is out"
-        sources.append(_source("federal_register", fr.interval, what, fr.base_url))
-        sources[-1]["next"] = _next(documents_check(now, fr.interval, fr.issue_interval, fr.issue_hours, False))
-    if pi.enabled:
-        what = f"documents filed for public inspection, checked conditionally in filing hours ({pi.filing_hours} "
-        what += f"ET, business days; every {human_duration(pi.quiet_interval)} at night, weekends and holidays)"
-        sources.append(_source("public_inspection", pi.interval, what, fr.base_url))
-        sources[-1]["next"] = _next(public_inspection_check(now, pi.interval, pi.quiet_interval, pi.hours))
-    for page in settings.pages:
-        what = f"the region {page.selector!r} of a web page"
-        what += ", and the pages its new entries link to" if page.follow_links else ""
-        sources.append(_source(Sources.page(page.name), page.interval, what, page.url))
-    for feed in settings.feeds:
-        sources.append(_source(Sources.feed(feed.name), feed.interval, "an RSS or Atom feed", feed.url))
-    if ecfr.enabled:
-        parts = ", ".join(f"{p.split(':')[0]} CFR {p.split(':')[1]}" for p in ecfr.parts)
-        sources.append(_source("ecfr", ecfr.interval, f"the regulation text of {parts}", ecfr.base_url))
-    if rg.enabled:
-        sources.append(
-            _source("regulations_gov", rg.interval, f"{rg.agency} documents and comment periods", rg.base_url)
-        )
-    for name, on in (
-        ("federal_register", fr.enabled),
-        ("public_inspection", pi.enabled),
-        ("pages", bool(settings.pages)),
-        ("ecfr", ecfr.enabled),
-        ("regulations_gov", rg.enabled),
-    ):
-        if not on:
-            off.append(name)
-    return sources, off
+    described, off = describe_sources(settings, now)
+    return [
+        {
+            "name": d.name,
+            "interval": human_duration(d.interval),
+            "what": d.what,
+            "url": d.url,
+            "next": {"in": human_duration(d.next.delay), "why": d.next.reason},
+        }
+        for d in described
+    ], off
 
 
 def _targets(settings: Settings) -> list[dict[str, Any]]:

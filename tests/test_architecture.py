@@ -3,7 +3,7 @@
     models (and the package's version)                    floor 0
     core: pure decisions                                  floor 1
     store, sources, settings (and config_file), notify, logs, metrics   floor 2 (side by side)
-    runner: one poll                                      floor 3
+    runner: one poll; registry: the kinds of source       floor 3
     app (wiring), service (loops), web, cli, tuning, summary   floor 4
 
 Every import counts: module level, inside functions, and under TYPE_CHECKING.
@@ -32,6 +32,7 @@ FLOORS = [
     ("monitor.logs", 2),
     ("monitor.metrics", 2),
     ("monitor.runner", 3),
+    ("monitor.registry", 3),
     ("monitor.app", 4),
     ("monitor.service", 4),
     ("monitor.web", 4),
@@ -250,3 +251,53 @@ def test_sources_are_told_apart_by_their_names_in_models_only() -> None:
     assert _source_name_comparisons(ast.parse('if document.source in ("ecfr", "x"): pass'))
     assert _source_name_comparisons(ast.parse('ok = change.source.startswith("page:")'))
     assert not _source_name_comparisons(ast.parse('if alert.event == "public_inspection": pass'))
+
+
+# The ways a module can name a kind of source: its name (or its prefix) written out, its settings section
+# read as an attribute (`settings.ecfr`), its constant or helper in models.Sources (`Sources.ECFR`, `Sources.page`).
+_KIND_NAMES = {
+    "federal_register": ("federal_register", {"federal_register", "FEDERAL_REGISTER"}),
+    "public_inspection": ("public_inspection", {"public_inspection", "PUBLIC_INSPECTION"}),
+    "ecfr": ("ecfr", {"ecfr", "ECFR"}),
+    "regulations_gov": ("regulations_gov", {"regulations_gov", "REGULATIONS_GOV"}),
+    "pages": ("page:", {"pages", "page", "PAGE_PREFIX"}),
+    "feeds": ("feed:", {"feeds", "feed", "FEED_PREFIX"}),
+}
+
+
+def _source_kinds_named(tree: ast.AST) -> set[str]:
+    named = set()
+    for node in ast.walk(tree):
+        for kind, (written, attributes) in _KIND_NAMES.items():
+            if isinstance(node, ast.Attribute) and node.attr in attributes:
+                named.add(kind)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(written):
+                named.add(kind if written.endswith(":") or node.value == written else "")
+    return named - {""}
+
+
+# Modules allowed to name most kinds of source: the registry and the vocabulary it draws on. notify/samples
+# holds example items for `test-alert`, one per way an item renders.
+_MAY_LIST_SOURCES = {"monitor.registry", "monitor.models", "monitor.notify.samples"}
+
+
+def test_the_sources_are_listed_in_the_registry_only() -> None:
+    """A module that names four or more kinds of source is a list of sources written out again: building,
+    describing or checking them belongs in monitor.registry (one entry per kind)."""
+    listing = {
+        module: sorted(named)
+        for module, path in MODULES.items()
+        if module not in _MAY_LIST_SOURCES and len(named := _source_kinds_named(ast.parse(path.read_text()))) >= 4
+    }
+    assert listing == {}
+    # ... and the check sees a list where there is one.
+    written_out = 'if s.federal_register.enabled: a()\nif s.ecfr.enabled: b()\nfor p in s.pages: c()\nx = "feed:" + n'
+    assert _source_kinds_named(ast.parse(written_out)) == {"federal_register", "ecfr", "pages", "feeds"}
+
+
+def test_every_source_name_has_its_kind_in_the_registry() -> None:
+    from monitor.models import Sources
+    from monitor.registry import KINDS
+
+    assert {kind.name for kind in KINDS} == {*Sources.SINGLE, *Sources.PREFIXES}
+    assert len({kind.section for kind in KINDS}) == len(KINDS)

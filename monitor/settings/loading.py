@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
+from monitor.models import Sources
 from monitor.settings.model import _FILE_DATA, Settings
 from monitor.settings.sections import WebSettings, _default_pages
 from monitor.settings.targets import TargetSettings, _default_targets
@@ -138,8 +139,7 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             problems.append(f"{where}: {kind}: names must be unique; repeated: {', '.join(repeated)}")
-    known_sources = {"federal_register", "public_inspection", "ecfr", "regulations_gov"}
-    known_sources |= {f"page:{n}" for n in pages} | {f"feed:{n}" for n in feeds}
+    known_sources = set(Sources.SINGLE) | {Sources.page(n) for n in pages} | {Sources.feed(n) for n in feeds}
     for index, watchlist in enumerate(watchlists):
         path = f"watchlists[{index}] ({watchlist.get('name')})"
         for source in watchlist.get("sources") or []:

@@ -41,6 +41,21 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def human_duration(seconds: float) -> str:
+    """The other way: 900 -> "15m", 5400 -> "1h30m", 21600 -> "6h", 0.5 -> "0.5s"."""
+    if seconds < 1:
+        return f"{seconds:g}s"
+    left, parts = round(seconds), []
+    for unit, size in _UNITS:
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return "".join(parts)
+
+
 def _positive_duration(value: Any) -> float:
     seconds = parse_duration(value)
     if seconds <= 0:

@@ -11,10 +11,11 @@ from pydantic import (
 )
 
 from monitor.core.watchlist import FullTextMode, UrgentCondition, Watchlist, WatchlistError
+from monitor.models import Sources
 from monitor.settings.types import EventName, Section, TypeCode, _lower, parse_duration
 
 SourceName = Annotated[
-    str, Field(pattern=r"^(federal_register|public_inspection|ecfr|regulations_gov|page:.+|feed:.+)$")
+    str, Field(pattern="^(" + "|".join([*Sources.SINGLE, *(f"{prefix}.+" for prefix in Sources.PREFIXES)]) + ")$")
 ]
 FieldName = Annotated[Literal["title", "abstract", "action", "agencies", "full_text"], BeforeValidator(_lower)]
 _DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")

@@ -84,7 +84,7 @@ def readiness(app: ServiceView) -> list[str]:
 
 def _minutes(seconds: float) -> str:
     """A duration to the minute, in the units check-config uses: 90061 -> "1d1h1m"."""
-    from monitor.summary import human_duration
+    from monitor.settings.types import human_duration
 
     return human_duration(round(seconds / 60) * 60) if seconds >= 60 else human_duration(round(seconds))
 
