@@ -90,8 +90,34 @@ class Agency:
 class Document:
     """One item a source saw: a Federal Register document, a public inspection filing, a page entry...
 
+    Every field holds one thing, whatever the kind of item. The common core every layer reads: `source`,
+    `number`, `title`, `type`, `html_url` (its link, once `render.document_link` vouches for it) and
+    `searched_text` (what watchlists search as `abstract`). Then each kind's own fields:
+
+    - Federal Register documents (and feed items completed from the documents API): `abstract` and the rest of
+      the documents API's fields; public inspection filings also `filed_at` ... `editorial_note`.
+    - a feed item: `abstract` is the feed's summary, `publication_date` the entry's date.
+    - a page entry: `abstract` is the text around the link, `publication_date` the date the page shows beside it,
+      `linked_text` the linked page's text when the page follows its links (added for matching, never stored in
+      the snapshot).
+    - a page's region (`number` is PAGE_REGION_NUMBER): `text`, one line per line of the region.
+    - a CFR section: `text` (its paragraphs), `citation` (the last Federal Register citation of its source
+      note), `cfr_references` (its part); a CFR part's bookkeeping item: `amended_on`, the eCFR amendment date
+      the part was last read at.
+    - a Regulations.gov document: `comment_status` (the comment period's state), `publication_date` (posted).
+
+    `number` is the item's identity within its source (snapshots and alert keys are keyed by it): a Federal
+    Register document number, a Regulations.gov document id, "15 CFR 744.23", a page entry's URL,
+    PAGE_REGION_NUMBER, a feed item's guid or link, "title-15-part-744".
+
     Only meaningful fields live here; volatile upstream fields (page views, check times) are dropped by
     the parser so that they can never cause a change.
+
+    The stored form (`to_dict`, and the content hash made from it) keeps the previous release's keys, where that
+    release kept a kind's field under another field's name: a page region's and a CFR section's `text` under
+    "abstract", a CFR part's `amended_on` under "publication_date", a Regulations.gov `comment_status` under
+    "editorial_note" (`_STORED_UNDER`). So stored snapshots, their hashes and alert keys made from them hold across
+    the upgrade, and no migration rewrites them.
     """
 
     source: str
@@ -121,6 +147,11 @@ class Document:
     num_pages: int | None = None
     pdf_updated_at: str | None = None
     editorial_note: str = ""
+    # Fields of one kind each (see the class docstring); the stored form may keep them under older names.
+    text: str = ""  # a page region's or a CFR section's own text
+    linked_text: str = ""  # a page entry's linked page, for matching
+    amended_on: date | None = None  # a CFR part's eCFR amendment date
+    comment_status: str = ""  # a Regulations.gov document's comment period
 
     @property
     def agency_names(self) -> tuple[str, ...]:
@@ -130,14 +161,31 @@ class Document:
     def agency_slugs(self) -> tuple[str, ...]:
         return tuple(a.slug for a in self.agencies if a.slug)
 
+    @property
+    def searched_text(self) -> str:
+        """The text watchlists search as `abstract` (and alerts and the webhook show as the abstract): the
+        abstract or summary upstream gives, else the item's own text; a page entry's linked text after it."""
+        if not (self.text or self.linked_text):
+            return self.abstract
+        return " ".join(p for p in (self.abstract, self.text, self.linked_text) if p)
+
     def to_dict(self) -> dict[str, Any]:
+        """The stored form: JSON-safe, under the keys the previous release stored (see the class docstring)."""
         # Written out rather than dataclasses.asdict(): this runs for every document of every poll.
-        return {name: _plain(name, getattr(self, name)) for name in _DOCUMENT_FIELDS}
+        layout = _layout(self)
+        data = {key: _plain(key, getattr(self, name)) for key, name in layout.fields}
+        if not self.linked_text:  # added after the previous release: stored only when there is one
+            del data["linked_text"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         values = dict(data)
-        for key in ("publication_date", "effective_on", "comments_close_on"):
+        kind = _stored_kind(str(values.get("type", "")), str(values.get("source", "")))
+        for name, key in _STORED_UNDER.get(kind, {}).items():
+            if key in values:
+                values[name] = values.pop(key)
+        for key in ("publication_date", "effective_on", "comments_close_on", "amended_on"):
             raw = values.get(key)
             values[key] = date.fromisoformat(raw) if raw else None
         values["agencies"] = tuple(Agency(**a) for a in values.get("agencies", ()))
@@ -152,7 +200,7 @@ class Document:
         "", [], False, 0), so a field added to the model later does not change every stored hash. Built here
         without going through `to_dict()`: this runs for every item of every poll."""
         meaningful = {  # in sorted order already, as are each agency's keys: no sort_keys pass
-            name: _plain(name, value) for name in _FIELDS_SORTED if (value := getattr(self, name))
+            key: _plain(key, value) for key, name in _layout(self).sorted if (value := getattr(self, name))
         }
         return hashlib.sha256(_CANONICAL_JSON.encode(meaningful).encode()).hexdigest()
 
@@ -168,8 +216,64 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
+# Fields the previous release kept under another field's name, by kind: {field: stored key}.
+_STORED_UNDER: dict[str, dict[str, str]] = {
+    "text": {"text": "abstract"},  # page regions and CFR sections
+    "cfr_part": {"amended_on": "publication_date"},
+    "regulations_gov": {"comment_status": "editorial_note"},
+}
+_TEXT_KINDS = frozenset({ItemKind.PAGE_REGION, ItemKind.CFR_SECTION})
+
+
+def _stored_kind(type_: str, source: str) -> str:
+    if type_ in _TEXT_KINDS:
+        return "text"
+    if type_ == ItemKind.CFR_PART_STATE:
+        return "cfr_part"
+    if source == Sources.REGULATIONS_GOV:
+        return "regulations_gov"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    fields: tuple[tuple[str, str], ...]  # (stored key, field) in the model's field order
+    sorted: tuple[tuple[str, str], ...]  # the same, by stored key
+    unstored: tuple[str, ...]  # fields this kind does not have: they must be empty
+
+
 _DOCUMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
-_FIELDS_SORTED = tuple(sorted(_DOCUMENT_FIELDS))
+_KIND_FIELDS = ("text", "linked_text", "amended_on", "comment_status")
+
+
+def _make_layout(kind: str) -> _Layout:
+    under = _STORED_UNDER.get(kind, {})
+    taken = set(under.values())
+    fields = []
+    for name in _DOCUMENT_FIELDS:
+        if name in under:
+            continue
+        if name in taken:  # this kind keeps another field under this name
+            fields.append((name, next(n for n, k in under.items() if k == name)))
+        elif name == "linked_text":
+            fields.append(("linked_text", name))
+        elif name not in _KIND_FIELDS:
+            fields.append((name, name))
+    stored = {n for _, n in fields}
+    return _Layout(tuple(fields), tuple(sorted(fields)), tuple(n for n in _DOCUMENT_FIELDS if n not in stored))
+
+
+_LAYOUTS = {kind: _make_layout(kind) for kind in ("", *_STORED_UNDER)}
+
+
+def _layout(document: Document) -> _Layout:
+    layout = _LAYOUTS[_stored_kind(document.type, document.source)]
+    for name in layout.unstored:
+        if getattr(document, name):
+            raise ValueError(f"a {document.type or document.source} item has no {name}")
+    return layout
+
+
 _CANONICAL_JSON = json.JSONEncoder(separators=(",", ":"))
 
 

@@ -281,7 +281,7 @@ async def fetch_linked_texts(
                 if text is not None:
                     fetched[document.number] = (text, False)
             if text:
-                document = dataclasses.replace(document, abstract=f"{document.abstract} {text}".strip())
+                document = dataclasses.replace(document, linked_text=text)
                 change = dataclasses.replace(change, document=document)
         enriched.append(change)
     return enriched

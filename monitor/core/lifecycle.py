@@ -175,7 +175,7 @@ class Evaluator:
         full_texts = full_texts or {}
         # The eCFR's amendment dates travel on its parts' bookkeeping items ("title-15-part-744"), polled alongside
         # the sections. A part read for the first time is its baseline: its sections are recorded, not alerted.
-        amended = {c.document.number: c.document.publication_date for c in changes if c.document.type in SILENT_TYPES}
+        amended = {c.document.number: c.document.amended_on for c in changes if c.document.type in SILENT_TYPES}
         first_read = {c.document.number for c in changes if c.document.type in SILENT_TYPES and c.kind == "new"}
         result = Evaluation([], [])
         for change in changes:
@@ -230,11 +230,13 @@ class Evaluator:
     def _page_changed(self, before: Document, after: Document, changes: Sequence[Change]) -> list[Alert]:
         """A page's text changed. Lines that new entries explain are left out: their own alerts tell it.
         What is left goes to watchlists that name the page in `sources` or whose query matches it."""
-        old, new = set(before.abstract.split("\n")), set(after.abstract.split("\n"))
+        old, new = set(before.text.split("\n")), set(after.text.split("\n"))
         entries = [c.document for c in changes if c.kind == "new" and c.document.number != PAGE_REGION_NUMBER]
 
         def explained(line: str) -> bool:
-            return any(e.title in line or line in e.title or (e.abstract and line in e.abstract) for e in entries)
+            return any(
+                e.title in line or line in e.title or (e.searched_text and line in e.searched_text) for e in entries
+            )
 
         added = sorted(line for line in new - old if not explained(line))
         removed = sorted(line for line in old - new if not explained(line))
@@ -246,13 +248,17 @@ class Evaluator:
         if hidden:
             facts.append(Fact("More", f"{hidden} more changed lines"))
         changed_text = Document(
-            source=after.source, number=after.number, title=after.title, abstract="\n".join(added + removed)
+            source=after.source,
+            number=after.number,
+            title=after.title,
+            type=ItemKind.PAGE_REGION,
+            text="\n".join(added + removed),
         )
         audience = {m.watchlist: m for m in self.matcher.match(changed_text)}
         for watchlist in self.watchlists.values():
             if after.source in watchlist.sources and watchlist.passes_filters(after):
                 audience.setdefault(watchlist.name, Match(watchlist.name, (Hit(after.title, "page"),)))
-        version = hashlib.sha256(after.abstract.encode()).hexdigest()[:16]
+        version = hashlib.sha256(after.text.encode()).hexdigest()[:16]
         return [
             alert
             for match in audience.values()
@@ -271,8 +277,8 @@ class Evaluator:
             facts.append(Fact("Amendment date", amended.isoformat()))
         if after.citation:
             facts.append(Fact("Federal Register", after.citation))
-        old_text = before.abstract if before else ""
-        facts += section_diff(old_text, after.abstract if kind != "removed" else "")
+        old_text = before.text if before else ""
+        facts += section_diff(old_text, after.text if kind != "removed" else "")
         audience = {m.watchlist: m for m in self.matcher.match(matched_on)}
         for watchlist in self.watchlists.values():
             if watchlist.cfr and watchlist.passes_filters(matched_on):

@@ -39,6 +39,8 @@ Predicate = Callable[[Collection[int]], bool]
 def field_text(document: Document, name: str) -> str:
     if name == "agencies":
         return "; ".join(document.agency_names)
+    if name == "abstract":
+        return document.searched_text
     value = getattr(document, name, "")
     return value if isinstance(value, str) else ""
 

@@ -230,7 +230,7 @@ class Watchlist:
     def searches_full_text(self, document: Document) -> bool:
         """Whether this watchlist reads the document's full text (filters aside)."""
         if self.full_text == "without_abstract":
-            return not document.abstract.strip()
+            return not document.searched_text.strip()
         return self.full_text == "always"
 
     def passes_filters(self, document: Document) -> bool:

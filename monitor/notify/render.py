@@ -127,7 +127,7 @@ def headline(alert: Alert) -> str:
 
 def _key_dates(document: Document) -> list[tuple[str, str]]:
     dates = []
-    if document.publication_date and document.source != Sources.ECFR:
+    if document.publication_date:
         label = {Sources.PUBLIC_INSPECTION: "Publishes"}.get(document.source, "Published")
         if Sources.is_page(document.source):
             label = "Dated"  # the date the page shows next to the entry
@@ -168,8 +168,8 @@ def _lines(alert: Alert) -> list[tuple[str, str]]:
         lines.append(("Matched", ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits)))
     if alert.match.snippet:
         lines.append(("", alert.match.snippet))
-    if doc.abstract and alert.event in ("published", "public_inspection"):
-        lines.append(("Abstract", cut(doc.abstract, ABSTRACT_LIMIT)))
+    if doc.searched_text and alert.event in ("published", "public_inspection"):
+        lines.append(("Abstract", cut(doc.searched_text, ABSTRACT_LIMIT)))
     shown = alert.changes[:MAX_CHANGES_SHOWN]
     for change in shown:
         lines.append((f"Changed {change.field}", f"{change.before} → {change.after}"))
@@ -240,7 +240,7 @@ def webhook_payload(alert: Alert, alert_id: int | None = None) -> dict[str, Any]
             "title": doc.title,
             "type": doc.type,
             "action": doc.action,
-            "abstract": doc.abstract,
+            "abstract": doc.searched_text,  # as before: a page's region text, a CFR section's text
             "agencies": [{"name": a.name, "slug": a.slug} for a in doc.agencies],
             "publication_date": doc.publication_date.isoformat() if doc.publication_date else None,
             "effective_on": doc.effective_on.isoformat() if doc.effective_on else None,

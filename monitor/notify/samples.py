@@ -75,7 +75,6 @@ _SECTION = Document(
     title="§ 744.23 Supercomputer, advanced computing item and semiconductor manufacturing item end uses.",
     type=ItemKind.CFR_SECTION,
     cfr_references=("15 CFR 744",),
-    publication_date=date(2025, 1, 15),
     citation="90 FR 4544",
     html_url="https://www.ecfr.gov/current/title-15/section-744.23",
 )

@@ -73,7 +73,7 @@ def parse_sections(body: bytes, title: int, part: str) -> list[Document]:
                 number=f"{title} CFR {number}",
                 title=heading,
                 type=ItemKind.CFR_SECTION,
-                abstract="\n".join(p for p in paragraphs if p),
+                text="\n".join(p for p in paragraphs if p),
                 cfr_references=(f"{title} CFR {part}",),
                 citation=citations[-1] if citations else "",
                 html_url=f"https://www.ecfr.gov/current/title-{title}/section-{number}",
@@ -129,10 +129,10 @@ class EcfrSource:
                 number=number,
                 title=f"{title} CFR part {part}",
                 type=ItemKind.CFR_PART_STATE,
-                publication_date=amended,
+                amended_on=amended,
             )
             stored = self.known.load_snapshot(NAME, number)
-            if stored is not None and stored.publication_date == amended:
+            if stored is not None and stored.amended_on == amended:
                 documents.append(state)
                 continue  # nothing amended since this part was last read: one request was enough
             as_of = amended or _date(info.get("up_to_date_as_of"))

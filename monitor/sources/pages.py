@@ -168,7 +168,7 @@ def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern
         number=PAGE_REGION_NUMBER,
         title=name,
         type=ItemKind.PAGE_REGION,
-        abstract="\n".join(lines),
+        text="\n".join(lines),
         html_url=url if url.startswith("https://") else "",
     )
     return Page([*entries.values(), region_doc], lines)

@@ -70,7 +70,7 @@ def parse_documents(data: Any, agency: str) -> tuple[list[Document], bool]:
                 publication_date=_eastern_date(a.get("postedDate")),
                 comments_close_on=_eastern_date(a.get("commentEndDate")),
                 docket_ids=(str(a["docketId"]),) if a.get("docketId") else (),
-                editorial_note=comment_period(a),
+                comment_status=comment_period(a),
                 html_url=f"https://www.regulations.gov/document/{item['id']}",
             )
         )

@@ -72,8 +72,8 @@ def build_feed(service: ServiceView, base: str, watchlist: str | None) -> bytes:
         lines += [f"{f.label}: {f.value}" for f in alert.facts]
         if alert.match.hits:
             lines.append("Matched: " + ", ".join(f"{h.term} ({h.field})" for h in alert.match.hits))
-        if alert.document.abstract:
-            lines.append(alert.document.abstract[:1000])
+        if alert.document.searched_text:
+            lines.append(alert.document.searched_text[:1000])
         ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = "\n".join(line for line in lines if line)
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
