@@ -264,6 +264,23 @@ def test_a_closed_pipe_is_one_line(argv: list[str], tmp_path: Path, python: str)
     assert "the output was closed before all of it was written" in _one_line(code, "", err)
 
 
+def test_a_closed_pipe_with_stderr_in_it_still_exits_2(tmp_path: Path, python: str) -> None:
+    """`fr-monitor status 2>&1 | head -1`: the line saying so cannot be written either; the exit code still
+    tells, and no second error comes from the interpreter's exit."""
+    folder = tmp_path / "data"
+    _history(folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "FR_MONITOR_"))}
+    proc = subprocess.Popen(
+        [python, "-m", "monitor", "alerts", "--json", "--config", str(_config(tmp_path, folder))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    assert proc.wait(60) == 2
+
+
 # -- check-config: every problem in one pass; read commands without secrets ---------------------------------
 
 

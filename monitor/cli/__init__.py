@@ -322,13 +322,13 @@ def _silence(settings: Settings, args: argparse.Namespace) -> int:
     return silence.expire(settings.data_dir, args.id, args.author, wall_clock())
 
 
-def _drop_stdout() -> None:
-    """After the reader of our output went away: point stdout at /dev/null, so that the interpreter's last
+def _drop_output(stream: object) -> None:
+    """After the reader of our output went away: point the stream at /dev/null, so that the interpreter's last
     flush at exit does not fail a second time."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured in tests)
+        os.dup2(devnull, stream.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):  # not a file (captured in tests)
         pass
 
 
@@ -343,11 +343,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, DataFolderError) as exc:
         _say(str(exc))
     except BrokenPipeError:
-        _drop_stdout()
-        _say(
-            "the output was closed before all of it was written (by `head`, or a pager that quit): the rest was "
-            "dropped; send it to a file to keep all of it"
-        )
+        _drop_output(sys.stdout)
+        try:
+            _say(
+                "the output was closed before all of it was written (by `head`, or a pager that quit): the rest "
+                "was dropped; send it to a file to keep all of it"
+            )
+        except OSError:  # stderr went with it (`2>&1 | head -1`): the exit code is all that can tell
+            _drop_output(sys.stderr)
     except sqlite3.Error as exc:
         _say(describe_database_error(_database_of(argv), exc, write=True))
     except KeyboardInterrupt:
