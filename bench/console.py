@@ -84,7 +84,7 @@ async def measure(alerts: int, requests: int) -> None:
             server_times.setdefault(request.path_qs, []).append((time.perf_counter() - began) * 1000)
             return response
 
-        web_app = build_web_app(app, app.last_beat)
+        web_app = build_web_app(app, app.loops.last_beat)
         web_app.middlewares.append(timer)  # innermost: the handler alone
         client = TestClient(TestServer(web_app, host="127.0.0.1"))
         await client.start_server()

@@ -46,9 +46,9 @@ async def every(app: App, seconds: float, name: str, job: Callable[[], object], 
         try:
             job()
         except Exception as exc:  # logged and counted; the next round runs as planned
-            app._loop_failed(name, exc)
+            app.loops.failed(name, exc)
         else:
-            app._loop_ok(name)
+            app.loops.ok(name)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
@@ -96,9 +96,9 @@ async def run_forever(app: App, stop: asyncio.Event, reloading: Callable[[], boo
     `reloading` says whether the service starts again at once with a new configuration (the log says so)."""
     tasks = [asyncio.create_task(poll_forever(app, s, stop), name=s.name) for s in app.sources]
     jobs: list[tuple[float, str, Callable[[], object]]] = [
-        (REMINDER_CHECK_SECONDS, "reminders", app.remind),
-        (RETENTION_SECONDS, "retention", app.prune),
-        (1.0, "heartbeat", app.beat),
+        (REMINDER_CHECK_SECONDS, "reminders", app.operations.remind),
+        (RETENTION_SECONDS, "retention", app.operations.prune),
+        (1.0, "heartbeat", app.loops.beat),
     ]
     tasks += [asyncio.create_task(every(app, s, n, job, stop), name=n) for s, n, job in jobs]
     dispatcher = asyncio.create_task(dispatch_forever(app, stop), name="dispatcher")
@@ -123,13 +123,13 @@ async def dispatch_forever(app: App, stop: asyncio.Event) -> None:
         try:
             await app.dispatcher.run(stop)
         except Exception as exc:
-            app._loop_failed("dispatcher", exc)
-            failures = app.loops["dispatcher"].failures
+            app.loops.failed("dispatcher", exc)
+            failures = app.loops.failures("dispatcher")
             pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** (failures - 1))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)
         else:
-            app._loop_ok("dispatcher")
+            app.loops.ok("dispatcher")
 
 
 def tell_where_the_history_is(data_dir: Path, config: Path | None) -> None:
@@ -211,7 +211,7 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
         app = App(settings)
         stop = asyncio.Event()
         try:
-            web_runner = await start_web(app, app.last_beat) if settings.web.enabled else None
+            web_runner = await start_web(app, app.loops.last_beat) if settings.web.enabled else None
         except OSError as exc:
             await app.close()
             log.error(

@@ -4,7 +4,7 @@
     core: pure decisions                                  floor 1
     store, sources, settings (and config_file), notify, logs, metrics   floor 2 (side by side)
     runner: one poll; registry: the kinds of source       floor 3
-    app (wiring), service (loops), web, cli, tuning, summary   floor 4
+    app (wiring), operations (health, ops notices, upkeep), service (loops), web, cli, tuning, summary   floor 4
 
 Every import counts: module level, inside functions, and under TYPE_CHECKING.
 """
@@ -34,6 +34,7 @@ FLOORS = [
     ("monitor.runner", 3),
     ("monitor.registry", 3),
     ("monitor.app", 4),
+    ("monitor.operations", 4),
     ("monitor.service", 4),
     ("monitor.web", 4),
     ("monitor.cli", 4),
@@ -301,3 +302,32 @@ def test_every_source_name_has_its_kind_in_the_registry() -> None:
 
     assert {kind.name for kind in KINDS} == {*Sources.SINGLE, *Sources.PREFIXES}
     assert len({kind.section for kind in KINDS}) == len(KINDS)
+
+
+def _private_reaches(tree: ast.AST) -> list[str]:
+    """`other._name`: an object's private attribute used from outside it (self and cls are its own)."""
+    return [
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]
+
+
+# Libraries' internals we must use (argparse's subparser type, Apprise's plugin map), and a lock comparing
+# itself with another lock of its own class.
+_PRIVATE_REACHES_ALLOWED = {"argparse._SubParsersAction", "N_MGR._module_map", "other._fd"}
+
+
+def test_no_module_reaches_into_another_objects_privates() -> None:
+    """What a module offers others is public (the service asks app.loops.failed(), not app._loop_failed())."""
+    offenders = {
+        module: found
+        for module, path in MODULES.items()
+        if (found := sorted(set(_private_reaches(ast.parse(path.read_text()))) - _PRIVATE_REACHES_ALLOWED))
+    }
+    assert offenders == {}
+    assert _private_reaches(ast.parse("app._loop_failed('x', exc)")) == ["app._loop_failed"]
+    assert _private_reaches(ast.parse("self._loop_ok('x')")) == []

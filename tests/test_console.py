@@ -31,7 +31,7 @@ async def timeline(fake_fr: FakeFederalRegister, receiver: Receiver, tmp_path: P
 
 async def open_console(config: Path) -> tuple[App, TestClient]:
     app = App(load_settings(config), clock=lambda: at("2025-06-03 10:00"))
-    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
     await client.start_server()
     return app, client
 

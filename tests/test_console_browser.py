@@ -94,7 +94,7 @@ async def test_every_page_in_chromium(fake_fr: FakeFederalRegister, receiver: Re
         now,
         now + 30 * 86400,
     )
-    server = TestServer(build_web_app(app, app.last_beat), host="127.0.0.1")
+    server = TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1")
     await server.start_server()
     origin = str(server.make_url("/")).rstrip("/")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -69,7 +69,7 @@ async def test_a_source_that_raises_is_polled_again_and_reported(
     assert failure == broken.calls
     logged = [r for r in caplog.records if "unexpected error in poll:broken" in r.getMessage()]
     assert logged and logged[0].exc_info is not None and getattr(logged[0], "source", None) == "broken"
-    (problem,) = app.failing_loops()
+    (problem,) = app.loops.failing()
     assert problem.startswith("poll:broken:") and "KeyError" in problem
     assert status is not None and "unexpected error: KeyError" in status.last_error
 
@@ -81,20 +81,20 @@ async def test_readyz_reports_a_loop_that_keeps_failing(fake_fr, receiver, write
 
     app = App(load_settings(write_config(fake_fr, receiver)))
     try:
-        client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+        client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
         await client.start_server()
         try:
             app.sources = []
             assert (await client.get("/readyz")).status == 200
             for _ in range(3):
-                app._loop_failed("reminders", ValueError("bad reminder row"))
+                app.loops.failed("reminders", ValueError("bad reminder row"))
             response = await client.get("/readyz")
             body = await response.json()
             assert response.status == 503
             assert body["problems"] == [
                 "reminders: 3 unexpected errors in a row, the latest ValueError: bad reminder row"
             ]
-            app._loop_ok("reminders")
+            app.loops.ok("reminders")
             assert (await client.get("/readyz")).status == 200
         finally:
             await client.close()

@@ -103,7 +103,7 @@ async def web_client(fake_fr, receiver, write_config):  # type: ignore[no-untype
     config = write_config(fake_fr, receiver)
     config.write_text(config.read_text().replace('url = "json://', 'url = "json://user:CANARY5150@'))
     app = App(load_settings(config))
-    client = TestClient(TestServer(build_web_app(app, app.last_beat)))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat)))
     await client.start_server()
     yield app, client
     await client.close()
@@ -145,7 +145,7 @@ async def test_readiness_fails_when_a_source_is_stale(web_client):
 
 async def test_health_fails_when_the_loop_stalls(web_client):
     app, client = web_client
-    app.heartbeat -= 120
+    app.loops.heartbeat -= 120
     assert (await client.get("/healthz")).status == 503
 
 

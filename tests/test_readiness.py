@@ -40,7 +40,7 @@ async def served(
     config = write_config(fake_fr, receiver)
     config.write_text(config.read_text().replace("port = 0", f"port = {port}"))
     app = App(load_settings(config))
-    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1", port=port))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1", port=port))
     await client.start_server()
     yield app, client, config
     await client.close()
@@ -113,7 +113,7 @@ async def test_a_part_that_keeps_failing_is_named(served: Served) -> None:
 async def test_a_failing_loop_is_named_too(served: Served) -> None:
     app, client, _ = served
     for _ in range(3):
-        app._loop_failed("reminders", RuntimeError("boom"))
+        app.loops.failed("reminders", RuntimeError("boom"))
     status, problems = await ready(client)
     assert status == 503 and problems == ["reminders: 3 unexpected errors in a row, the latest RuntimeError: boom"]
     assert "reminders: 3 unexpected errors in a row" in await health_line(client)

@@ -396,7 +396,7 @@ async def test_the_console_and_status_say_when_each_source_checks_next_and_why(
     clock = FakeTime(ET_0900)
     app = App(settings, clock=clock)
     source = pi_source(app)
-    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
     await client.start_server()
     try:
         await poll_forever(app, source, asyncio.Event(), wait=clock.waiter(2))

@@ -265,7 +265,7 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
     await run_once(config, clock)
 
     app = App(load_settings(config), clock=clock)
-    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
     await client.start_server()
     try:
         page = await get("/silences")

@@ -121,7 +121,7 @@ async def test_given_up_after_the_tries_allowed_told_to_ops_counted_and_listed(
             await app.run_once()
         metric = app.metrics.registry.get_sample_value("frmonitor_enrichment_failures_total", {"kind": "full_text"})
         held = app.unread()
-        client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+        client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
         await client.start_server()
         try:
             overview = await (await client.get("/")).text()

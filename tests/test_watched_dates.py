@@ -267,7 +267,7 @@ async def test_the_rule_page_shows_its_moved_date_and_a_later_document_setting_o
     ]
 
     app = App(load_settings(config), clock=lambda: at("2026-03-21 10:00"))
-    client = TestClient(TestServer(build_web_app(app, app.last_beat), host="127.0.0.1"))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
     await client.start_server()
     try:
         response = await client.get("/documents/2026-90100")

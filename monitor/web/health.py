@@ -79,7 +79,7 @@ def readiness(app: ServiceView) -> list[str]:
             for name, part in sorted(rows.items())
             if name.startswith(f"{source.name} ") and part.consecutive_failures >= after
         ]
-    return problems + app.failing_loops()
+    return problems + app.loops.failing()
 
 
 def _minutes(seconds: float) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from monitor.metrics import Metrics
+from monitor.operations import Loops
 from monitor.runner import Source
 from monitor.settings import Settings
 from monitor.store.store import Store
@@ -34,4 +35,7 @@ class ServiceView(Protocol):
 
     def clock(self) -> float: ...
 
-    def failing_loops(self) -> list[str]: ...
+    @property
+    def loops(self) -> Loops:
+        """The long-lived loops' health: those failing make /readyz say so."""
+        ...
