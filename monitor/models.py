@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -78,6 +79,8 @@ class Sources:
 
 
 PAGE_REGION_NUMBER = "#region"  # the one item per page that carries its region's text
+# A Federal Register document number: "2025-00636", or "C1-2025-01234" for a correction.
+FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,9 @@ class Document:
 
     `number` is the item's identity within its source (snapshots and alert keys are keyed by it): a Federal
     Register document number, a Regulations.gov document id, "15 CFR 744.23", a page entry's URL,
-    PAGE_REGION_NUMBER, a feed item's guid or link, "title-15-part-744".
+    PAGE_REGION_NUMBER, a feed item's guid or link, "title-15-part-744". A reader that needs what a number is asks
+    `fr_number` (a Federal Register document's number) or `entry_url` (a page entry's link), and tells a page's
+    region by its `type`, never by the number's form.
 
     Only meaningful fields live here; volatile upstream fields (page views, check times) are dropped by
     the parser so that they can never cause a change.
@@ -160,6 +165,20 @@ class Document:
     @property
     def agency_slugs(self) -> tuple[str, ...]:
         return tuple(a.slug for a in self.agencies if a.slug)
+
+    @property
+    def fr_number(self) -> str:
+        """The Federal Register document number when the item is a Federal Register document (a feed's item is
+        one when its link named one); "" for every other kind."""
+        if self.source in Sources.FEDERAL_REGISTER_KINDS or FR_NUMBER.fullmatch(self.number):
+            return self.number
+        return ""
+
+    @property
+    def entry_url(self) -> str:
+        """A page entry's link, as the page gives it (it is the entry's number too); "" for every other kind.
+        Untrusted: `html_url` holds it only when it is on the watched site."""
+        return self.number if self.type == ItemKind.PAGE_ENTRY else ""
 
     @property
     def searched_text(self) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind, Match, Sources
-from monitor.notify.render import webhook_payload
+from monitor.notify.render import shown_number, webhook_payload
 
 REGION = Document(
     source=Sources.page("bis"),
@@ -136,3 +136,54 @@ def test_webhook_document_keys_mean_what_they_meant() -> None:
         assert payload["document"]["publication_date"] == published
         keys.add(tuple(payload["document"]))
     assert len(keys) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "fr_number", "entry_url", "shown"),
+    [
+        pytest.param(
+            Document(source=Sources.FEDERAL_REGISTER, number="2025-00636", title="t"),
+            "2025-00636",
+            "",
+            "2025-00636",
+            id="fr",
+        ),
+        pytest.param(
+            Document(source=Sources.PUBLIC_INSPECTION, number="2025-00636", title="t"),
+            "2025-00636",
+            "",
+            "2025-00636",
+            id="pi",
+        ),
+        pytest.param(
+            Document(source=Sources.feed("fr-rss"), number="C1-2025-01234", title="t", type=ItemKind.FEED_ITEM),
+            "C1-2025-01234",
+            "",
+            "C1-2025-01234",
+            id="feed-fr",
+        ),
+        pytest.param(
+            Document(source=Sources.feed("blog"), number="https://blog.example/1", title="t", type=ItemKind.FEED_ITEM),
+            "",
+            "",
+            "",
+            id="feed-guid-link",
+        ),
+        pytest.param(
+            Document(
+                source=Sources.page("bis"), number="https://www.bis.gov/press/1", title="t", type=ItemKind.PAGE_ENTRY
+            ),
+            "",
+            "https://www.bis.gov/press/1",
+            "",
+            id="page-entry",
+        ),
+        pytest.param(REGION, "", "", "", id="page-region"),
+        pytest.param(SECTION, "", "", "15 CFR 744.23", id="cfr-section"),
+        pytest.param(DOCKET_DOCUMENT, "", "", "BIS-2025-0001-0001", id="regulations-gov"),
+    ],
+)
+def test_what_a_number_is_by_kind(document: Document, fr_number: str, entry_url: str, shown: str) -> None:
+    assert document.fr_number == fr_number
+    assert document.entry_url == entry_url
+    assert shown_number(document) == shown

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from monitor.models import Sources
+from monitor.models import FR_NUMBER, Sources
 
 if TYPE_CHECKING:
     from monitor.models import Document, EventKind
 
-FR_NUMBER = re.compile(r"(?:C\d-)?\d{4}-\d{4,6}")
 # A number inside a URL: a federalregister.gov link ("/2025-00636/") or an API URL ("/2025-00636.json").
 FR_NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)")
 
@@ -48,7 +47,7 @@ def follow_keys(document: Document) -> list[str]:
 
 def alert_key(event: EventKind, document: Document, watchlist: str, version: str = "") -> str:
     source = document.source
-    if Sources.is_feed(source) and is_fr_number(document.number):
+    if Sources.is_feed(source) and document.fr_number:
         source = Sources.FEDERAL_REGISTER
     kind = "published" if event in _ARRIVALS else event
     return ":".join(p for p in (kind, source, document.number, watchlist, version) if p)

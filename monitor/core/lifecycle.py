@@ -182,7 +182,7 @@ class Evaluator:
             document = change.document
             if change.kind == "refreshed" or document.type in SILENT_TYPES:
                 continue
-            if document.number == PAGE_REGION_NUMBER:
+            if document.type == ItemKind.PAGE_REGION:
                 if change.kind == "updated" and (before := previous.get(PAGE_REGION_NUMBER)) is not None:
                     result.alerts.extend(self._page_changed(before, document, changes))
                 continue
@@ -231,7 +231,7 @@ class Evaluator:
         """A page's text changed. Lines that new entries explain are left out: their own alerts tell it.
         What is left goes to watchlists that name the page in `sources` or whose query matches it."""
         old, new = set(before.text.split("\n")), set(after.text.split("\n"))
-        entries = [c.document for c in changes if c.kind == "new" and c.document.number != PAGE_REGION_NUMBER]
+        entries = [c.document for c in changes if c.kind == "new" and c.document.type == ItemKind.PAGE_ENTRY]
 
         def explained(line: str) -> bool:
             return any(

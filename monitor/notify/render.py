@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from monitor.core.identity import is_fr_number
-from monitor.models import PAGE_REGION_NUMBER, Alert, Document, EventKind, ItemKind, Sources
+from monitor.models import Alert, Document, EventKind, ItemKind, Sources
 
 Channel = Literal["slack", "email", "webhook", "text"]
 BodyFormat = Literal["text", "html"]
@@ -100,10 +99,10 @@ def document_link(document: Document) -> str:
     url = document.html_url
     if " " in url or not url.startswith("https://"):
         url = ""
-    if document.source in Sources.FEDERAL_REGISTER_KINDS or is_fr_number(document.number):
+    if number := document.fr_number:
         if url.startswith("https://www.federalregister.gov/"):
             return url
-        return f"https://www.federalregister.gov/d/{document.number}"
+        return f"https://www.federalregister.gov/d/{number}"
     if document.source == Sources.ECFR:
         return url if url.startswith("https://www.ecfr.gov/") else "https://www.ecfr.gov/"
     return url
@@ -148,9 +147,12 @@ def _kind(document: Document) -> str:
 
 def shown_number(document: Document) -> str:
     """The number as a reader sees it (untrusted): none for a page's region, nor for a page entry, whose number is
-    its URL (an off-site link, for all this module knows: the entry's link is `document_link`'s to give)."""
+    its link (an off-site one, for all this module knows: the entry's link is `document_link`'s to give), nor for
+    any other number that is a link (a feed item's id may be)."""
+    if document.type in (ItemKind.PAGE_REGION, ItemKind.PAGE_ENTRY):
+        return ""
     number = document.number
-    return "" if number == PAGE_REGION_NUMBER or urlsplit(number).scheme or "://" in number else number
+    return "" if urlsplit(number).scheme or "://" in number else number
 
 
 def _lines(alert: Alert) -> list[tuple[str, str]]:

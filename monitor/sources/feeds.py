@@ -31,7 +31,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
-from monitor.core.identity import is_fr_number, number_in_url
+from monitor.core.identity import number_in_url
 from monitor.models import Document, ItemKind, Sources
 from monitor.sources.http import HttpClient, SourceError
 
@@ -131,7 +131,7 @@ class FeedSource:
     async def complete(self, item: Document) -> Document | None:
         """A new item, completed from the documents API when it is a Federal Register document; None when the
         API cannot give it now (the caller decides how long it waits)."""
-        if not is_fr_number(item.number):
+        if not item.fr_number:
             return item
         try:
             document = await self.fetch_document(item.number)

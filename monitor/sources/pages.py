@@ -212,9 +212,9 @@ class PageSource:
     async def fetch_linked_text(self, entry: Document) -> str | None:
         """The text of the page an entry links to (same site only), for matching; None when there is none to read
         (an off-site link). SourceError when the download fails."""
-        if not self.follow_links or urlsplit(entry.number).netloc != urlsplit(self.url).netloc:
+        if not self.follow_links or urlsplit(entry.entry_url).netloc != urlsplit(self.url).netloc:
             return None
-        response = await self.http.get(self.name, entry.number, headers={"Accept": "text/html"})
+        response = await self.http.get(self.name, entry.entry_url, headers={"Accept": "text/html"})
         if response.status != 200:
             raise SourceError(
                 f"{self.name}: linked page: unexpected status {response.status}", f"http_{response.status}"
