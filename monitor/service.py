@@ -125,7 +125,7 @@ async def dispatch_forever(app: App, stop: asyncio.Event) -> None:
         except Exception as exc:
             app.loops.failed("dispatcher", exc)
             failures = app.loops.failures("dispatcher")
-            pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** (failures - 1))
+            pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** min(failures - 1, 30))  # bounded: no overflow
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)
         else:

@@ -125,11 +125,12 @@ async def test_the_back_off_is_visible_and_a_retry_after_is_waited_out(fake_fr, 
         (2, 21600, None, Check(60, "back-off after 2 failed polls")),
         (5, 21600, None, Check(480, "back-off after 5 failed polls")),
         (20, 21600, None, Check(21600, "back-off after 20 failed polls")),
+        (5000, 300, None, Check(300, "back-off after 5000 failed polls")),  # weeks down: no float overflow
         (1, 10, None, Check(10, "back-off after 1 failed poll")),  # never later than the plan
         (1, 60, 120, Check(120, "back-off after 1 failed poll; upstream asked to wait (Retry-After)")),
         (3, 21600, 5, Check(120, "back-off after 3 failed polls")),
     ],
-    ids=["first", "second", "fifth", "capped", "short interval", "retry-after", "short retry-after"],
+    ids=["first", "second", "fifth", "capped", "weeks down", "short interval", "retry-after", "short retry-after"],
 )
 def test_next_retry(failures: int, planned: float, retry_after: float | None, expected: Check) -> None:
     assert next_retry(failures, Check(planned, "interval"), retry_after) == expected

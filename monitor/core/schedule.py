@@ -146,7 +146,9 @@ FIRST_RETRY = 30.0
 def next_retry(failures: int, planned: Check, retry_after: float | None = None) -> Check:
     """After the `failures`-th failed poll in a row: soon at first (FIRST_RETRY), doubling, never later than
     the check that was planned anyway; a Retry-After from upstream is waited out whatever it says."""
-    delay = min(planned.delay, FIRST_RETRY * 2 ** (max(failures, 1) - 1))
+    # The exponent is bounded: a source down for weeks (a thousand failed polls) would overflow a float and end
+    # its polling loop; 2**30 back-offs are longer than any plan anyway.
+    delay = min(planned.delay, FIRST_RETRY * 2 ** min(max(failures, 1) - 1, 30))
     reason = f"back-off after {failures} failed poll{'s' if failures > 1 else ''}"
     if retry_after is not None and retry_after > delay:
         return Check(retry_after, f"{reason}; upstream asked to wait (Retry-After)")
