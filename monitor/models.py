@@ -25,16 +25,25 @@ DOCUMENT_TYPES: dict[str, str] = {
 
 
 class ItemKind:
-    """The kinds of item that are not Federal Register documents, named once. A source sets one as the item's
-    `type` (the value is stored in snapshots and shown to people, so it never changes); every layer that must
-    tell the kinds apart compares with these names, never with a string of its own."""
+    """The kinds of item, named once: what `Document.kind` says. Every layer that must tell the kinds apart asks
+    an item's `kind` and compares with these names, never with a source's name or a string of its own.
 
+    The kinds that are not documents of an agency carry their kind as their `type` too (the value is stored in
+    snapshots and shown to people, so it never changes); the three kinds of document keep the upstream document
+    type ("Rule", "Notice"...) as `type`, and their kind comes from where they were read."""
+
+    FR_DOCUMENT = "Federal Register document"  # from the documents API, or a feed's item completed from it
+    PUBLIC_INSPECTION = "Public inspection document"
+    DOCKET_DOCUMENT = "Regulations.gov document"
     PAGE_REGION = "Web page"  # the text of a watched page's region (its number is PAGE_REGION_NUMBER)
     PAGE_ENTRY = "Page entry"  # a link in that region: a press release, a notice
     FEED_ITEM = "Feed item"
     CFR_SECTION = "CFR section"
     REMOVED_CFR_SECTION = "Removed CFR section"
     CFR_PART_STATE = "eCFR title"  # bookkeeping: the amendment date a CFR part was last read at; never alerted
+    # The kinds a source names in `type`; and the regulations' sections, as the eCFR alerts on them.
+    NAMED_BY_TYPE = frozenset({PAGE_REGION, PAGE_ENTRY, FEED_ITEM, CFR_SECTION, REMOVED_CFR_SECTION, CFR_PART_STATE})
+    CFR_SECTIONS = frozenset({CFR_SECTION, REMOVED_CFR_SECTION})
 
 
 class Sources:
@@ -93,8 +102,9 @@ class Agency:
 class Document:
     """One item a source saw: a Federal Register document, a public inspection filing, a page entry...
 
-    Every field holds one thing, whatever the kind of item. The common core every layer reads: `source`,
-    `number`, `title`, `type`, `html_url` (its link, once `render.document_link` vouches for it) and
+    Every field holds one thing, whatever the kind of item. The common core every layer reads: `kind` (what the
+    item is, an ItemKind name: ask it rather than the source's name), `source`, `number`, `title`, `type` (what
+    the item is, in the words shown to people), `html_url` (its link, once `render.document_link` vouches for it) and
     `searched_text` (what watchlists search as `abstract`). Then each kind's own fields:
 
     - Federal Register documents (and feed items completed from the documents API): `abstract` and the rest of
@@ -165,6 +175,17 @@ class Document:
     @property
     def agency_slugs(self) -> tuple[str, ...]:
         return tuple(a.slug for a in self.agencies if a.slug)
+
+    @property
+    def kind(self) -> str:
+        """What the item is: one of ItemKind's names."""
+        if self.type in ItemKind.NAMED_BY_TYPE:
+            return self.type
+        if self.source == Sources.PUBLIC_INSPECTION:
+            return ItemKind.PUBLIC_INSPECTION
+        if self.source == Sources.REGULATIONS_GOV:
+            return ItemKind.DOCKET_DOCUMENT
+        return ItemKind.FR_DOCUMENT
 
     @property
     def fr_number(self) -> str:

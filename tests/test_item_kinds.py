@@ -187,3 +187,24 @@ def test_what_a_number_is_by_kind(document: Document, fr_number: str, entry_url:
     assert document.fr_number == fr_number
     assert document.entry_url == entry_url
     assert shown_number(document) == shown
+
+
+@pytest.mark.parametrize(
+    ("document", "kind"),
+    [
+        (Document(source=Sources.FEDERAL_REGISTER, number="2025-00636", title="t", type="Rule"), ItemKind.FR_DOCUMENT),
+        (Document(source=Sources.feed("fr"), number="2025-00636", title="t", type="Rule"), ItemKind.FR_DOCUMENT),
+        (
+            Document(source=Sources.PUBLIC_INSPECTION, number="2025-00636", title="t", type="Rule"),
+            ItemKind.PUBLIC_INSPECTION,
+        ),
+        (DOCKET_DOCUMENT, ItemKind.DOCKET_DOCUMENT),
+        (Document(source=Sources.feed("fr"), number="x", title="t", type=ItemKind.FEED_ITEM), ItemKind.FEED_ITEM),
+        (REGION, ItemKind.PAGE_REGION),
+        (SECTION, ItemKind.CFR_SECTION),
+        (PART, ItemKind.CFR_PART_STATE),
+    ],
+    ids=["fr", "feed-completed", "pi", "regulations-gov", "feed-item", "page-region", "cfr-section", "cfr-part"],
+)
+def test_each_item_says_what_it_is(document: Document, kind: str) -> None:
+    assert document.kind == kind

@@ -43,7 +43,6 @@ from monitor.models import (
     Hit,
     ItemKind,
     Match,
-    Sources,
 )
 
 SILENT_TYPES = frozenset({ItemKind.CFR_PART_STATE})  # bookkeeping items: stored, never alerted
@@ -186,7 +185,7 @@ class Evaluator:
                 if change.kind == "updated" and (before := previous.get(PAGE_REGION_NUMBER)) is not None:
                     result.alerts.extend(self._page_changed(before, document, changes))
                 continue
-            if document.source == Sources.ECFR:
+            if document.kind in ItemKind.CFR_SECTIONS:
                 part = ecfr_part_item_of_section(document.number)
                 if part in first_read:
                     continue
@@ -217,7 +216,7 @@ class Evaluator:
             if not fields:
                 return None  # only a correction's arrival, which alerts on its own
             return self._alert("updated", document, match, fields, version=document.content_hash()[:16])
-        if document.source == Sources.PUBLIC_INSPECTION:
+        if document.kind == ItemKind.PUBLIC_INSPECTION:
             return self._alert("public_inspection", document, match, facts=public_inspection_facts(document))
         if match.watchlist in correcting:
             original = corrected_number(document) or ""

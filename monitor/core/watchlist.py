@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from monitor.core.query import Node, parse_query
-from monitor.models import DOCUMENT_TYPES, Document, Sources
+from monitor.models import DOCUMENT_TYPES, Document, ItemKind
 
 DEFAULT_FIELDS = ("title", "abstract", "action", "agencies")
 ALL_FIELDS = (*DEFAULT_FIELDS, "full_text")
@@ -46,7 +46,7 @@ def urgent_conditions_met(document: Document) -> frozenset[str]:
         met.add("significant")
     if document.type == DOCUMENT_TYPES["PRESDOCU"]:
         met.add("presidential")
-    if document.source == Sources.PUBLIC_INSPECTION and document.filing_type.lower() == "special":
+    if document.kind == ItemKind.PUBLIC_INSPECTION and document.filing_type.lower() == "special":
         met.add("special_filing")
     if "interim final rule" in document.action.lower():
         met.add("interim_final")

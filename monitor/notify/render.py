@@ -103,7 +103,7 @@ def document_link(document: Document) -> str:
         if url.startswith("https://www.federalregister.gov/"):
             return url
         return f"https://www.federalregister.gov/d/{number}"
-    if document.source == Sources.ECFR:
+    if document.kind in ItemKind.CFR_SECTIONS:
         return url if url.startswith("https://www.ecfr.gov/") else "https://www.ecfr.gov/"
     return url
 
@@ -127,9 +127,8 @@ def headline(alert: Alert) -> str:
 def _key_dates(document: Document) -> list[tuple[str, str]]:
     dates = []
     if document.publication_date:
-        label = {Sources.PUBLIC_INSPECTION: "Publishes"}.get(document.source, "Published")
-        if Sources.is_page(document.source):
-            label = "Dated"  # the date the page shows next to the entry
+        # A page entry's date is the one the page shows next to it.
+        label = {ItemKind.PUBLIC_INSPECTION: "Publishes", ItemKind.PAGE_ENTRY: "Dated"}.get(document.kind, "Published")
         dates.append((label, document.publication_date.isoformat()))
     if document.effective_on:
         dates.append(("Effective", document.effective_on.isoformat()))
