@@ -57,10 +57,10 @@ def fill(app: App, count: int) -> None:
             )
         )
         if len(batch) == 5000:
-            app.store.save_alerts(queue(batch, Routing(), start + i * 60), start + i * 60)
+            app.store.outbox.save_alerts(queue(batch, Routing(), start + i * 60), start + i * 60)
             batch = []
     if batch:
-        app.store.save_alerts(queue(batch, Routing(), start + count * 60), start + count * 60)
+        app.store.outbox.save_alerts(queue(batch, Routing(), start + count * 60), start + count * 60)
     app.store.db.execute("UPDATE deliveries SET state = 'sent', sent_at = created_at WHERE id % 10 != 0")
 
 

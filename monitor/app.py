@@ -126,7 +126,7 @@ class App:
 
     def unread(self) -> list[Unread]:
         """Documents of the enabled sources held for a text that could not be read: outstanding."""
-        return self.store.load_unread([source.name for source in self.sources])
+        return self.store.unread.load_unread([source.name for source in self.sources])
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled source once, queue the reminders due, then send what is due."""

@@ -21,13 +21,13 @@ class _OutboxCollector(Collector):
         self.store = store
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        counts = self.store.count_deliveries()
+        counts = self.store.outbox.count_deliveries()
         by_state = GaugeMetricFamily("frmonitor_deliveries", "Deliveries by state", labels=["state"])
         for state in ("pending", "sent", "dead"):
             by_state.add_metric([state], counts.get(state, 0))
         yield by_state
         yield GaugeMetricFamily("frmonitor_outbox_pending", "Deliveries waiting to be sent", counts.get("pending", 0))
-        oldest = self.store.oldest_pending_created_at()
+        oldest = self.store.outbox.oldest_pending_created_at()
         age = max(0.0, time.time() - oldest) if oldest is not None else 0.0
         yield GaugeMetricFamily("frmonitor_outbox_oldest_age_seconds", "Age of the oldest pending delivery", age)
 

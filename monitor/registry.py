@@ -109,7 +109,7 @@ def _describe_feeds(settings: Settings, now: datetime) -> list[Described]:
 def _ecfr(settings: Settings, http: HttpClient, store: Store) -> list[Source]:
     from monitor.sources.ecfr import EcfrSource
 
-    return [EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, http, store)]
+    return [EcfrSource(settings.ecfr.base_url, settings.ecfr.parts, settings.ecfr.interval, http, store.snapshots)]
 
 
 def _describe_ecfr(settings: Settings, now: datetime) -> list[Described]:

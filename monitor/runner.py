@@ -136,7 +136,7 @@ async def reread_watched(source: Source, store: Store, fetched: Sequence[Documen
     usual, and what was not read is due again at the next poll."""
     if not isinstance(source, Rereading):
         return Reread()
-    watched = store.load_watched(source.name, eastern_today(now).isoformat())
+    watched = store.lifecycle.load_watched(source.name, eastern_today(now).isoformat())
     due = due_for_reread(watched, {d.number for d in fetched}, now.timestamp())
     documents: list[Document] = []
     numbers: list[str] = []
@@ -157,9 +157,9 @@ def load_memory(store: Store, documents: Sequence[Document]) -> Memory:
     originals = [n for d in documents if (n := corrected_number(d))]
     keys = [k for d in documents for k in follow_keys(d)]
     return Memory(
-        followed=store.load_followed(keys),
-        matched=store.load_matched(numbers + originals),
-        pi_filed=store.load_filed_at(numbers),
+        followed=store.lifecycle.load_followed(keys),
+        matched=store.lifecycle.load_matched(numbers + originals),
+        pi_filed=store.lifecycle.load_filed_at(numbers),
     )
 
 
@@ -183,8 +183,8 @@ async def _departures(
     if not documents:
         return Departures([], {}, [])
     listed = {d.number for d in documents}
-    departed = [n for n in store.load_unresolved() if n not in listed]
-    resolved = {n: "published" for n in store.load_snapshot_hashes("federal_register", departed)}
+    departed = [n for n in store.lifecycle.load_unresolved() if n not in listed]
+    resolved = {n: "published" for n in store.snapshots.load_snapshot_hashes("federal_register", departed)}
     batch = [n for n in departed if n not in resolved][:MAX_DEPARTURES_PER_POLL]
     published = await source.fetch_published(batch)
     resolved |= {n: "published" for n in published}
@@ -192,7 +192,7 @@ async def _departures(
     withdrawn = await source.fetch_withdrawn(unpublished)
     resolved |= {d.number: "withdrawn" for d in withdrawn}
     today = eastern_today(now)
-    stored = store.load_snapshots("public_inspection", [n for n in unpublished if n not in resolved])
+    stored = store.snapshots.load_snapshots("public_inspection", [n for n in unpublished if n not in resolved])
     for number, document in stored.items():
         if document.publication_date and today - document.publication_date > GIVE_UP_AFTER:
             resolved[number] = "gone"
@@ -240,7 +240,7 @@ async def fetch_full_text(
 ) -> tuple[str | None, FullText | None]:
     """A document's full text from the cache, else downloaded: (the text, what was downloaded now, to cache).
     SourceError when the download fails."""
-    if (cached := store.load_full_text(document.number)) is not None:
+    if (cached := store.snapshots.load_full_text(document.number)) is not None:
         return cached, None
     downloaded = await fetcher.fetch(document)
     return (downloaded.text if downloaded else None), downloaded
@@ -267,7 +267,7 @@ async def fetch_linked_texts(
     for change in changes:
         document = change.document
         if change.kind == "new" and document.type == ItemKind.PAGE_ENTRY:
-            text = store.load_full_text(document.number)
+            text = store.snapshots.load_full_text(document.number)
             if text is None:
                 try:
                     text = await source.fetch_linked_text(document)
@@ -306,7 +306,7 @@ async def with_completed_items(
     it, so the next poll does not see the completion as a change."""
     if not isinstance(source, Completing):
         return changes, changes, set(), {}
-    waited = store.load_held_waits(source.name, [c.document.number for c in changes if c.kind == "new"])
+    waited = store.snapshots.load_held_waits(source.name, [c.document.number for c in changes if c.kind == "new"])
     evaluated, stored, thin, held = [], [], set(), {}
     for change in changes:
         item = change.document
@@ -343,7 +343,7 @@ async def poll_source(
         log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
         return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
     if isinstance(source, Conditional) and source.unchanged:  # nothing to parse, diff or evaluate...
-        if not store.load_unread([source.name]):
+        if not store.unread.load_unread([source.name]):
             store.save_source_checked(source.name, clock())
             return PollOutcome(source.name, True, unchanged=True)
         documents = list(source.last_documents)  # ...but texts to read again: on, with the list as it was
@@ -355,9 +355,9 @@ async def poll_source(
         log.warning("part of the poll failed: %s", error, extra={"source": source.name, "error": error.reason})
 
     # Most polls change nothing: compare hashes first and decode only the snapshots that differ.
-    stored = store.load_snapshot_hashes(source.name, (d.number for d in documents))
+    stored = store.snapshots.load_snapshot_hashes(source.name, (d.number for d in documents))
     candidates = [d for d in documents if stored.get(d.number) != d.content_hash()]
-    previous = store.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
+    previous = store.snapshots.load_snapshots(source.name, (d.number for d in candidates if d.number in stored))
     changes: list[Change] = [c for d in candidates if (c := diff_document(previous.get(d.number), d)) is not None]
 
     enriched = await enrich(source, store, evaluator, full_text, documents, changes, baseline, now)
@@ -438,7 +438,7 @@ def held_for_text(
 ) -> tuple[dict[str, Unread], list[Change], list[str]]:
     """The documents of this source held for a text that could not be read (monitor.core.unread): (all of them,
     by number; the changes to evaluate again now, those this poll did not fetch changed anyway; those dropped)."""
-    held = {u.number: u for u in store.load_unread([source.name])}
+    held = {u.number: u for u in store.unread.load_unread([source.name])}
     if not held:
         return held, [], []
     due, dropped = due_for_retry(held.values(), now.timestamp())
@@ -464,15 +464,16 @@ def queue_reminders(
     hour, minute = (int(p) for p in reminder_time.split(":"))
     tracked = [
         (document, evaluator.watchlists[name])
-        for document, name in store.load_deadline_candidates(eastern_today(now).isoformat())
+        for document, name in store.lifecycle.load_deadline_candidates(eastern_today(now).isoformat())
         if name in evaluator.watchlists
     ]
-    moves = store.load_date_moves([document.number for document, _ in tracked])
+    moves = store.lifecycle.load_date_moves([document.number for document, _ in tracked])
     due = due_reminders(tracked, now, hour, minute, moves)
-    sent = store.load_alert_keys([a.key for a in due])
+    sent = store.lifecycle.load_alert_keys([a.key for a in due])
     alerts = [a for a in due if a.key not in sent]  # the reminders already sent are not looked into again
     later = {
-        a.document.number: dates_set_later(a.document, store.load_documents_sharing_keys(a.document)) for a in alerts
+        a.document.number: dates_set_later(a.document, store.lifecycle.load_documents_sharing_keys(a.document))
+        for a in alerts
     }
     alerts = with_later_dates(alerts, later)
-    return store.save_alerts(queue(alerts, routing, clock()), clock()) if alerts else 0
+    return store.outbox.save_alerts(queue(alerts, routing, clock()), clock()) if alerts else 0

@@ -67,7 +67,7 @@ async def cached_full_text(app: Workbench, document: Document) -> str | None:
         log.warning("full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason})
         return None
     if downloaded is not None and not app.store.read_only:  # no poll's transaction to ride with: cached at once
-        app.store.save_full_text(document.number, downloaded.text, downloaded.truncated, app.clock())
+        app.store.snapshots.save_full_text(document.number, downloaded.text, downloaded.truncated, app.clock())
     return text
 
 
@@ -169,12 +169,12 @@ async def send_hits(
         )
         for hit in hits
     ]
-    before = app.store.count_deliveries()
-    queued = app.store.save_alerts(queue(alerts, app.routing, app.clock()), app.clock())
+    before = app.store.outbox.count_deliveries()
+    queued = app.store.outbox.save_alerts(queue(alerts, app.routing, app.clock()), app.clock())
     if sender:
         return SendReport(queued=queued, already=len(alerts) - queued, sent=0, pending=0, dead=0, sender=sender)
     await app.send_due()
-    after = app.store.count_deliveries()
+    after = app.store.outbox.count_deliveries()
     return SendReport(
         queued=queued,
         already=len(alerts) - queued,
@@ -212,8 +212,8 @@ async def load_document(app: Workbench, number: str) -> Evidence:
         ("federal_register", "the stored Federal Register snapshot"),
         ("public_inspection", "the stored public inspection snapshot"),
     ):
-        if (stored := app.store.load_snapshot(source, number)) is not None:
-            changed_at = app.store.load_snapshot_changed_at(source, number)
+        if (stored := app.store.snapshots.load_snapshot(source, number)) is not None:
+            changed_at = app.store.snapshots.load_snapshot_changed_at(source, number)
             when = f", unchanged since {format_eastern_time(changed_at)}" if changed_at is not None else ""
             note = (
                 ""

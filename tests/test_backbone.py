@@ -90,7 +90,7 @@ async def test_permanent_rejection_is_dead_at_once(fake_fr, receiver, write_conf
     try:
         await app.run_once()
         assert receiver.attempts == 1
-        assert app.store.count_deliveries() == {"dead": 1}
+        assert app.store.outbox.count_deliveries() == {"dead": 1}
     finally:
         await app.close()
 
@@ -104,8 +104,8 @@ async def test_retries_stop_at_max_attempts(fake_fr, receiver, write_config):
     try:
         await app.run_once()  # backoff 0s: all three attempts happen now
         assert receiver.attempts == 3
-        assert app.store.count_deliveries() == {"dead": 1}
-        rows = app.store.load_recent_alerts(5)
+        assert app.store.outbox.count_deliveries() == {"dead": 1}
+        rows = app.store.outbox.load_recent_alerts(5)
         assert rows[0].deliveries[0].last_error == "receiver answered HTTP 503"
     finally:
         await app.close()

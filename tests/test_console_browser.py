@@ -87,7 +87,7 @@ async def test_every_page_in_chromium(fake_fr: FakeFederalRegister, receiver: Re
     config.write_text(config.read_text() + LONG_WATCHLIST)
     app = App(load_settings(config), clock=lambda: at("2025-06-03 10:00"))
     now = app.clock()
-    app.store.save_silence(
+    app.store.silences.save_silence(
         {"docket": "BIS-2025-0001", "watchlist": "semiconductor-export-controls"},
         "legal tracks this docket itself until the final rule",
         "alice",

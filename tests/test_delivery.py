@@ -154,7 +154,7 @@ async def test_outcome_classes(fake_fr, receiver, tmp_path, script, state, attem
     app = await cycle(config, clock)
     app = App(load_settings(config))
     try:
-        ((delivery, _),) = app.store.load_deliveries(None)
+        ((delivery, _),) = app.store.outbox.load_deliveries(None)
     finally:
         await app.close()
     assert (delivery.state, delivery.attempts) == (state, attempts)
@@ -174,7 +174,7 @@ async def test_timeout_is_not_resent_at_once(fake_fr, receiver, tmp_path):
     await cycle(config, clock)
     app = App(load_settings(config))
     try:
-        ((delivery, _),) = app.store.load_deliveries(None)
+        ((delivery, _),) = app.store.outbox.load_deliveries(None)
     finally:
         await app.close()
     assert delivery.state == "pending" and "may have got it" in delivery.last_error

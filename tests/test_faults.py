@@ -113,7 +113,9 @@ async def test_flaky_upstream_seeded(tmp_path, serve):
         expected: list[str] = []
         order = rng.sample(FAULTS, len(FAULTS))
         for i, fault in enumerate(order):
-            stored = app.store.load_snapshot_hashes("federal_register", [d["document_number"] for d in fake.documents])
+            stored = app.store.snapshots.load_snapshot_hashes(
+                "federal_register", [d["document_number"] for d in fake.documents]
+            )
             # a burst lasts past the client's retries within one poll; single faults are retried through
             fake.fault, fake.remaining = fault, (3 if fault in ("5xx_burst", "read_timeout") else 1)
             outcome = await app.poll(app.sources[0])
@@ -124,7 +126,7 @@ async def test_flaky_upstream_seeded(tmp_path, serve):
             else:
                 assert not outcome.ok, fault
             # nothing stored changed or was lost
-            after = app.store.load_snapshot_hashes("federal_register", list(stored))
+            after = app.store.snapshots.load_snapshot_hashes("federal_register", list(stored))
             assert after == stored, fault
             assert receiver.attempts == len(expected), f"false alert after {fault}"
             # the fault ends; a real document arrives; the next poll recovers and alerts exactly once
@@ -199,7 +201,7 @@ async def test_flaky_receivers(fake_fr, tmp_path, behaviour, state, attempts):
         await app.run_once()
         fake_fr.add(synthetic_document("2026-88888", "Artificial Intelligence rule"))
         await app.run_once()
-        ((delivery, _),) = app.store.load_deliveries(None)
+        ((delivery, _),) = app.store.outbox.load_deliveries(None)
         await app.close()
         assert (delivery.state, delivery.attempts) == (state, attempts)
         seen = dropper.attempts if behaviour == "drop" else receiver.attempts

@@ -110,7 +110,7 @@ async def test_a_dispatcher_that_dies_is_started_again(
     fake_fr.add(ai_diffusion_rule())
     monkeypatch.setattr(service_module, "LOOP_RESTART_BASE", 0.01)
     app = App(load_settings(config))
-    real = app.store.next_delivery_due_at
+    real = app.store.outbox.next_delivery_due_at
     calls = {"n": 0}
 
     def flaky() -> float | None:
@@ -119,7 +119,7 @@ async def test_a_dispatcher_that_dies_is_started_again(
             raise RuntimeError("database hiccup")
         return real()
 
-    monkeypatch.setattr(app.store, "next_delivery_due_at", flaky)
+    monkeypatch.setattr(app.store.outbox, "next_delivery_due_at", flaky)
     stop = asyncio.Event()
     try:
         service = asyncio.create_task(service_module.run_forever(app, stop))
@@ -151,7 +151,7 @@ async def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(
     assert "Framework for Artificial Intelligence Diffusion" in delivered["title"]
     reopened = App(load_settings(config))
     try:
-        dead = reopened.store.load_deliveries("dead", 10)
+        dead = reopened.store.outbox.load_deliveries("dead", 10)
     finally:
         await reopened.close()
     assert [a.document.number for _, a in dead] == ["2026-30001"]

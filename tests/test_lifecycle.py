@@ -183,7 +183,7 @@ async def test_public_inspection_outage_yields_no_withdrawal(fake_fr, receiver, 
     fake_fr.pi_documents = docs
     await step(config, "2026-11-23 09:00")
     app = App(load_settings(config))
-    before = app.store.load_snapshot_hashes("public_inspection", [d["document_number"] for d in docs])
+    before = app.store.snapshots.load_snapshot_hashes("public_inspection", [d["document_number"] for d in docs])
     await app.close()
 
     fake_fr.pi_mode = outage
@@ -192,8 +192,11 @@ async def test_public_inspection_outage_yields_no_withdrawal(fake_fr, receiver, 
     assert fake_fr.pi_fetches == []
     app = App(load_settings(config))
     try:
-        assert app.store.load_snapshot_hashes("public_inspection", [d["document_number"] for d in docs]) == before
-        assert app.store.load_on_list() == {d["document_number"] for d in docs}
+        assert (
+            app.store.snapshots.load_snapshot_hashes("public_inspection", [d["document_number"] for d in docs])
+            == before
+        )
+        assert app.store.lifecycle.load_on_list() == {d["document_number"] for d in docs}
     finally:
         await app.close()
     pi_outcome = next(o for o in outcomes if o.source == "public_inspection")

@@ -216,13 +216,13 @@ async def test_retention_prunes_old_rows_but_keeps_what_matters(fake_fr, receive
         fake_fr.add(ai_diffusion_rule())
         await app.run_once()
         store = app.store
-        assert store.count_deliveries() == {"sent": 1}
+        assert store.outbox.count_deliveries() == {"sent": 1}
         day = 86400.0
         removed = store.prune(app.clock() + 200 * day, snapshots=180 * day, deliveries=90 * day, full_texts=30 * day)
         assert removed["deliveries"] == 1
         assert removed["snapshots"] == 5  # the fixture documents; the matched one stays
-        assert store.load_snapshot("federal_register", "2025-00636") is not None
-        assert [r.alert.key for r in store.load_recent_alerts(5)] == ["published:federal_register:2025-00636:ai"]
+        assert store.snapshots.load_snapshot("federal_register", "2025-00636") is not None
+        assert [r.alert.key for r in store.outbox.load_recent_alerts(5)] == ["published:federal_register:2025-00636:ai"]
     finally:
         await app.close()
 

@@ -180,7 +180,7 @@ async def test_backfill_reads_full_texts_as_the_service_does(fake_fr: FakeFedera
     seen: list[Progress] = []
     try:
         hits = await backfill(app, date(2025, 7, 1), date(2025, 7, 31), app.evaluator.matcher, on_progress=seen.append)
-        cached = app.store.load_full_text("2025-21665")
+        cached = app.store.snapshots.load_full_text("2025-21665")
     finally:
         await app.close()
     assert sorted(h.document.number for h in hits) == ["2025-14217", "2025-21665"]

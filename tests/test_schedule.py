@@ -227,7 +227,7 @@ async def test_an_older_list_from_a_cache_never_hides_the_newer_one(fake_fr, rec
         }
         clock.now += 60
         outcome = await app.poll(source)
-        on_list = app.store.load_on_list()
+        on_list = app.store.lifecycle.load_on_list()
         stale = app.metrics.registry.get_sample_value(
             "frmonitor_stale_responses_total", {"source": "public_inspection"}
         )
@@ -250,7 +250,7 @@ async def test_a_list_that_stays_older_fails_the_poll(fake_fr, receiver, write_c
         fake_fr.pi_documents = []
         fake_fr.pi_updated_at = ("2026-11-25T08:45:00-05:00", "2026-11-25T09:00:00-05:00")  # older, origin too
         outcome = await app.poll(source)
-        on_list = app.store.load_on_list()
+        on_list = app.store.lifecycle.load_on_list()
     finally:
         await app.close()
     assert not outcome.ok and outcome.reason == "stale" and "older than the list already read" in outcome.error
@@ -506,7 +506,7 @@ async def test_a_text_held_unread_is_read_again_even_when_the_check_finds_nothin
         again = await app.poll(source)
         await app.dispatcher.dispatch_due()
         asked = list(fake_fr.requests)
-        left = app.store.load_unread(["federal_register"])
+        left = app.store.unread.load_unread(["federal_register"])
     finally:
         await app.close()
     assert held.ok and alerted_while_held == 0

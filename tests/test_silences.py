@@ -148,7 +148,7 @@ async def test_silence_until_it_ends_across_a_restart(fake_fr: FakeFederalRegist
 
     store = Store.open_existing(Path(config.parent / "data"))
     try:
-        (s,) = store.load_silences()
+        (s,) = store.silences.load_silences()
         assert (s.silenced, s.comment, s.docket) == (1, "legal tracks it", "BIS-2025-0001")
         feedless = History(store).alerts(AlertFilter(silenced=False)).alerts
         assert [a.document_number for a in feedless] == ["2026-60003", "2026-60002"]
@@ -255,8 +255,12 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
     await run_once(config, clock)
     store = Store.open_existing(config.parent / "data")
     try:
-        store.save_silence({"docket": "BIS-2025-0001"}, "legal <b>tracks</b> it", "alice", clock.now, clock.now + 3600)
-        old = store.save_silence({"document": "2026-00001"}, "old news", "bob", clock.now - 7200, clock.now - 3600)
+        store.silences.save_silence(
+            {"docket": "BIS-2025-0001"}, "legal <b>tracks</b> it", "alice", clock.now, clock.now + 3600
+        )
+        old = store.silences.save_silence(
+            {"document": "2026-00001"}, "old news", "bob", clock.now - 7200, clock.now - 3600
+        )
     finally:
         store.close()
     clock.now += 60

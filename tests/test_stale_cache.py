@@ -83,14 +83,14 @@ async def test_a_list_that_stays_stale_fails_the_poll_and_changes_nothing(fake_f
     app = App(load_settings(config))
     try:
         await poll_all(app)
-        before = app.store.load_snapshot_hashes("public_inspection", ["2026-40001"])
+        before = app.store.snapshots.load_snapshot_hashes("public_inspection", ["2026-40001"])
         # Now every answer comes with a great age, cache buster or not, and the list it carries is empty.
         fake_fr.pi_documents = []
 
         fake_fr.cache.always_old = True
         outcome = await app.poll(next(s for s in app.sources if s.name == "public_inspection"))
-        after = app.store.load_snapshot_hashes("public_inspection", ["2026-40001"])
-        on_list = app.store.load_on_list()
+        after = app.store.snapshots.load_snapshot_hashes("public_inspection", ["2026-40001"])
+        on_list = app.store.lifecycle.load_on_list()
     finally:
         await app.close()
     assert not outcome.ok and outcome.reason == "stale"

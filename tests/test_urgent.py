@@ -134,7 +134,7 @@ async def test_urgent_alert_through_a_digest_target(fake_fr: FakeFederalRegister
         assert len(daily.received) == 2 and len(now_target.received) == 2
         store = Store.open_existing(config.parent / "data")
         try:
-            assert store.count_deliveries() == {"sent": 4}
+            assert store.outbox.count_deliveries() == {"sent": 4}
         finally:
             store.close()
     finally:

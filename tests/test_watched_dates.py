@@ -233,10 +233,10 @@ def test_reminders_sent_before_the_upgrade_are_not_sent_again(tmp_path: Path):
         assert json.loads(store._rows("SELECT data FROM alerts")[0]["data"])["key"] == key
         routing = Routing()
         again = due_reminders([(document, watchlist)], datetime.fromtimestamp(at("2026-03-26 09:00"), ET), 8, 0, {})
-        assert store.save_alerts(queue(again, routing, 0), 0) == 0
+        assert store.outbox.save_alerts(queue(again, routing, 0), 0) == 0
         moved = dataclasses.replace(document, comments_close_on=date(2026, 4, 2))
         later = due_reminders([(moved, watchlist)], datetime.fromtimestamp(at("2026-03-26 09:00"), ET), 8, 0, {})
-        assert store.save_alerts(queue(later, routing, 0), 0) == 1
+        assert store.outbox.save_alerts(queue(later, routing, 0), 0) == 1
     finally:
         store.close()
 

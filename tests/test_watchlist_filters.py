@@ -158,8 +158,8 @@ async def test_full_text_fetched_once_politely_and_capped(fake_fr, receiver, wri
     assert sorted(n for n, _ in fetches) == sorted(numbers)  # the missing one (404) was tried too
     gaps = [b - a for a, b in itertools.pairwise(released)]
     assert len(released) == 3 and all(gap >= 0.99 for gap in gaps), gaps  # at most one full-text download a second
-    assert app.store.load_full_text(numbers[0]) is not None
-    assert len(app.store.load_full_text(numbers[1]) or "") == 1000
+    assert app.store.snapshots.load_full_text(numbers[0]) is not None
+    assert len(app.store.snapshots.load_full_text(numbers[1]) or "") == 1000
     await app.close()
 
     changed = synthetic_document(

@@ -115,7 +115,7 @@ def show_alerts(
 
 
 def show_deliveries(data_dir: Path, state: str | None, limit: int) -> int:
-    rows = read(data_dir, lambda store: store.load_deliveries(state, limit))
+    rows = read(data_dir, lambda store: store.outbox.load_deliveries(state, limit))
     if not rows:
         print("no deliveries" + (f" in state {state}" if state else ""))
         return 0
@@ -155,7 +155,7 @@ def show_deliveries(data_dir: Path, state: str | None, limit: int) -> int:
 
 
 def retry(data_dir: Path, delivery_id: int | None, now: float) -> int:
-    queued = read(data_dir, lambda store: store.retry_deliveries(now, delivery_id), write=True)
+    queued = read(data_dir, lambda store: store.outbox.retry_deliveries(now, delivery_id), write=True)
     if delivery_id is not None and not queued:
         print(f"fr-monitor: no unsent delivery with id {delivery_id} (see `fr-monitor deliveries`)", file=sys.stderr)
         return 1

@@ -62,7 +62,9 @@ def add(
         return _refuse(str(exc).splitlines()[0])
     store = Store.open_existing(data_dir)  # missing or unusable: one line, exit 2 (monitor.cli)
     try:
-        silence = store.save_silence(given, comment.strip(), (author or "").strip() or login_name(), now, ends_at)
+        silence = store.silences.save_silence(
+            given, comment.strip(), (author or "").strip() or login_name(), now, ends_at
+        )
     finally:
         store.close()
     print(f"silence {silence.id} added: {silence.describe()}, until {eastern(silence.ends_at)}")
@@ -92,7 +94,7 @@ def _as_json(silence: Silence, now: float) -> dict[str, object]:
 def show(data_dir: Path, as_json: bool, now: float) -> int:
     store = Store.open_existing(data_dir, read_only=True)
     try:
-        silences = listed(store.load_silences(), now)
+        silences = listed(store.silences.load_silences(), now)
     finally:
         store.close()
     if as_json:
@@ -131,7 +133,7 @@ def show(data_dir: Path, as_json: bool, now: float) -> int:
 def expire(data_dir: Path, silence_id: int, author: str | None, now: float) -> int:
     store = Store.open_existing(data_dir)
     try:
-        before = store.expire_silence(silence_id, (author or "").strip() or login_name(), now)
+        before = store.silences.expire_silence(silence_id, (author or "").strip() or login_name(), now)
     finally:
         store.close()
     if before is None:

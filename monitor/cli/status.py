@@ -40,7 +40,7 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
         health = history.target_health()
         last_sent = history.target_last_sent(list(settings.targets))
         latest = history.alerts(AlertFilter(), 1, 10).alerts
-        unread = store.load_unread()
+        unread = store.unread.load_unread()
     finally:
         store.close()
     summary = summarise(settings)

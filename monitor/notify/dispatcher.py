@@ -75,7 +75,7 @@ class Dispatcher:
     async def dispatch_due(self) -> int:
         """Send every delivery due now; returns how many were attempted."""
         attempted = 0
-        while due := self.store.load_due_deliveries(self.clock(), limit=self.settings.concurrency * 4):
+        while due := self.store.outbox.load_due_deliveries(self.clock(), limit=self.settings.concurrency * 4):
             batched = [(d, a) for d, a in due if self.routing.digest_of(d.target) and not _at_once(d, a)]
             digests = sorted({d.target for d, _ in batched})
             single = [(d, a) for d, a in due if (d, a) not in batched]
@@ -85,11 +85,11 @@ class Dispatcher:
 
     async def _deliver(self, delivery: Delivery, alert: Alert) -> None:
         if delivery.sent_at is not None:  # sent at once; its target has no digest any more (a reload): done
-            self.store.mark_sent(delivery.id, self.clock())
+            self.store.outbox.mark_sent(delivery.id, self.clock())
             return
         url = self.target_urls.get(delivery.target)
         if url is None:
-            self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
+            self.store.outbox.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
             log.warning("delivery dead: target no longer configured", extra={"target": delivery.target})
             return
         message = self._rendered(delivery, functools.partial(render_alert, alert, channel_of(url), delivery.alert_id))
@@ -110,7 +110,7 @@ class Dispatcher:
         """Dead at once: rendering is pure, so a retry would fail the same way. Kept, visible, retryable by hand
         after an upgrade (`fr-monitor retry ID`)."""
         error = f"cannot render the alert: {type(exc).__name__}: {exc}"
-        self.store.mark_failed(delivery.id, error, self.clock(), None)
+        self.store.outbox.mark_failed(delivery.id, error, self.clock(), None)
         log.error(
             "delivery dead: %s",
             error,
@@ -120,12 +120,14 @@ class Dispatcher:
 
     async def _deliver_digest(self, target: str) -> None:
         url = self.target_urls.get(target)
-        batch = [(d, a) for d, a in self.store.load_pending_for_target(target, self.clock()) if not _at_once(d, a)]
+        batch = [
+            (d, a) for d, a in self.store.outbox.load_pending_for_target(target, self.clock()) if not _at_once(d, a)
+        ]
         if not batch:
             return
         if url is None:
             for delivery, _ in batch:
-                self.store.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
+                self.store.outbox.mark_failed(delivery.id, "target is no longer configured", self.clock(), None)
             return
         period = (self.routing.digest_of(target) or "").split()[0]
         channel = channel_of(url)
@@ -165,9 +167,9 @@ class Dispatcher:
             for delivery in deliveries:
                 if until_digest:
                     digest_at = self.routing.first_attempt_at(delivery.target, now)
-                    self.store.mark_sent_until_digest(delivery.id, now, digest_at)
+                    self.store.outbox.mark_sent_until_digest(delivery.id, now, digest_at)
                 else:
-                    self.store.mark_sent(delivery.id, now)
+                    self.store.outbox.mark_sent(delivery.id, now)
                 if self.on_sent is not None and delivery.sent_at is None:  # a digest's repeat is not a new send
                     self.on_sent(max(0.0, now - delivery.created_at))
             crash_point("after_mark")
@@ -177,7 +179,7 @@ class Dispatcher:
         # One draw of jitter per delivery: what is stored is what the log line says.
         retry_ats = [self._retry_at(delivery, outcome, now) for delivery in deliveries]
         for delivery, when in zip(deliveries, retry_ats, strict=True):
-            self.store.mark_failed(delivery.id, outcome.error, now, when)
+            self.store.outbox.mark_failed(delivery.id, outcome.error, now, when)
         retry_at = retry_ats[0]
         log.warning(
             "delivery failed to %s: %s; %s",
@@ -201,7 +203,7 @@ class Dispatcher:
 
     async def _health(self, target: str, error: str | None) -> None:
         """Tell the ops target when `target` starts failing or recovers: once each, never per alert."""
-        if target == OPS_TARGET or not self.store.save_target_health(target, error, self.clock()):
+        if target == OPS_TARGET or not self.store.outbox.save_target_health(target, error, self.clock()):
             return
         if error is None:
             await self.tell_ops(f"fr-monitor: target {target} recovered", f"Deliveries to {target} succeed again.")
@@ -229,7 +231,7 @@ class Dispatcher:
         while not stop.is_set():
             self.wake.clear()  # before dispatching: a wake-up that arrives meanwhile is kept
             await self.dispatch_due()
-            due = self.store.next_delivery_due_at()
+            due = self.store.outbox.next_delivery_due_at()
             timeout = 60.0 if due is None else max(0.0, min(60.0, due - self.clock()))
             waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
             try:

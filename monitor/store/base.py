@@ -67,6 +67,17 @@ class WriteFirstDatabase(Database):
             raise
 
 
+class Part:
+    """One part of the store: the tables of one concern, read and written through the store's one connection
+    (so that a poll's writes to several parts are one transaction)."""
+
+    def __init__(self, db: WriteFirstDatabase) -> None:
+        self.db = db
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(self.db.execute(sql, params).fetchall())
+
+
 class StoreBase:
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path

@@ -250,8 +250,8 @@ class History:
         corrections = [s.document.number for s in self._snapshots_correcting(number) if s.document.number != number]
         followed = self._followed(snapshots, number)
         rule = next((s.document for s in snapshots if s.source == Sources.FEDERAL_REGISTER), None)
-        dated_later = dates_set_later(rule, self.store.load_documents_sharing_keys(rule)) if rule else []
-        moves = self.store.load_date_history(number)
+        dated_later = dates_set_later(rule, self.store.lifecycle.load_documents_sharing_keys(rule)) if rule else []
+        moves = self.store.lifecycle.load_date_history(number)
         return DocumentLife(number, snapshots, alerts, inspection, corrections, followed, moves, dated_later)
 
     def _snapshots_correcting(self, number: str) -> list[Snapshot]:

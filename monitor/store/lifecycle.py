@@ -10,16 +10,21 @@ from typing import TYPE_CHECKING
 
 from monitor.core.deadlines import DateMove
 from monitor.models import Document
+from monitor.store.base import Part, WriteFirstDatabase
 from monitor.store.snapshots import Snapshots
 
 if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
     from monitor.core.plan import PollPlan
 
 
-class Lifecycle(Snapshots):  # filing times are read from the public inspection snapshots
+class Lifecycle(Part):
+    def __init__(self, db: WriteFirstDatabase, snapshots: Snapshots) -> None:
+        super().__init__(db)
+        self.snapshots = snapshots  # filing times are read from the public inspection snapshots
+
     # -- the life of a rule --------------------------------------------------------------------------------
 
-    def _save_lifecycle(self, plan: PollPlan, now: float) -> None:
+    def save_learned(self, plan: PollPlan, now: float) -> None:
         """What a poll learned beyond snapshots and alerts, in the poll's own transaction."""
         for number, (text, truncated) in plan.full_texts.items():
             self.db.execute(
@@ -85,7 +90,7 @@ class Lifecycle(Snapshots):  # filing times are read from the public inspection 
         """When each of these documents was filed for public inspection, from its stored snapshot."""
         return {
             number: filed
-            for number, doc in self.load_snapshots("public_inspection", numbers).items()
+            for number, doc in self.snapshots.load_snapshots("public_inspection", numbers).items()
             if (filed := doc.filed_at)
         }
 
@@ -155,7 +160,7 @@ class Lifecycle(Snapshots):  # filing times are read from the public inspection 
                 [document.number, f'%"{key}"%'],
             )
             numbers |= {r["number"] for r in rows}
-        return list(self.load_snapshots("federal_register", sorted(numbers)).values())
+        return list(self.snapshots.load_snapshots("federal_register", sorted(numbers)).values())
 
     def load_alert_keys(self, keys: Sequence[str]) -> set[str]:
         """Those of these alert keys that are stored (their alert happened)."""

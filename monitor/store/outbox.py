@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.core.silence import silencing
 from monitor.models import Alert, Delivery
+from monitor.store.base import Part, WriteFirstDatabase
 from monitor.store.silences import Silences
 
 if TYPE_CHECKING:  # annotations only: reading the history does not import the planner
@@ -39,13 +40,17 @@ def _delivery(row: sqlite3.Row | dict[str, Any]) -> Delivery:
     )
 
 
-class Outbox(Silences):
+class Outbox(Part):
+    def __init__(self, db: WriteFirstDatabase, silences: Silences) -> None:
+        super().__init__(db)
+        self.silences = silences  # an alert an active silence matches is stored with no delivery
+
     def save_alerts(self, queued: Sequence[Queued], now: float) -> int:
         """Queue alerts that no poll caused (deadline reminders, backfill); returns how many were new."""
         with self.db.atomic():
-            return len(self._insert_alerts(queued, now)[0])
+            return len(self.insert_alerts(queued, now)[0])
 
-    def _insert_alerts(self, queued: Sequence[Queued], now: float) -> tuple[list[str], int]:
+    def insert_alerts(self, queued: Sequence[Queued], now: float) -> tuple[list[str], int]:
         """Insert new alerts and their deliveries (targets and due times as the plan says); returns the events
         of those inserted, and how many deliveries. An alert whose key is stored is skipped with its
         deliveries: the same event is never queued twice, even if a crash made a poll run again.
@@ -55,7 +60,7 @@ class Outbox(Silences):
         add` (another process) counts from the next alert on."""
         events: list[str] = []
         delivery_count = 0
-        silences = self.load_active_silences(now) if queued else []
+        silences = self.silences.load_active_silences(now) if queued else []
         for item in queued:
             alert = item.alert
             silence = silencing(silences, alert, now)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.silence import Silence
-from monitor.store.base import StoreBase
+from monitor.store.base import Part
 
 _COLUMNS = ("watchlist", "document", "rin", "docket", "query")
 ACTIVE = "created_at <= ? AND ends_at > ? AND (expired_at IS NULL OR expired_at > ?)"  # now, now, now
@@ -50,7 +50,7 @@ def count_silences_read_only(path: Path, now: float) -> tuple[int, int] | None:
         conn.close()
 
 
-class Silences(StoreBase):
+class Silences(Part):
     def save_silence(self, matchers: dict[str, str], comment: str, author: str, now: float, ends_at: float) -> Silence:
         """Store a new silence, active from `now`; returns it with its id."""
         values: dict[str, Any] = {name: matchers.get(name) for name in _COLUMNS}

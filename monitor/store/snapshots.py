@@ -8,10 +8,10 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.models import Document
-from monitor.store.base import StoreBase
+from monitor.store.base import Part
 
 
-class Snapshots(StoreBase):
+class Snapshots(Part):
     # -- snapshots ---------------------------------------------------------------------------------------
 
     def _snapshot_rows(self, columns: str, source: str, numbers: Iterable[str]) -> list[sqlite3.Row]:
@@ -63,7 +63,7 @@ class Snapshots(StoreBase):
         )
         return {r["number"]: int(r["waits"]) for r in rows}
 
-    def _save_held(self, source: str, held: Mapping[str, int], released: Sequence[str]) -> None:
+    def save_held(self, source: str, held: Mapping[str, int], released: Sequence[str]) -> None:
         """Inside a poll's transaction: the items still waiting, with their new counts, and the ones that went
         through (completed, or alerting as they are) forgotten."""
         for number, waits in held.items():

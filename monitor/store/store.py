@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.store.base import DB_FILENAME
+from monitor.store.base import DB_FILENAME, StoreBase
 from monitor.store.errors import DataFolderError
 from monitor.store.lifecycle import Lifecycle
 from monitor.store.outbox import AlertRow, Outbox, _delivery
+from monitor.store.silences import Silences
 from monitor.store.snapshots import Snapshots
 from monitor.store.unread import UnreadTexts
 
@@ -58,9 +59,20 @@ class NoDatabase(DataFolderError):
     """A read command pointed at a folder where no service ever ran."""
 
 
-class Store(Outbox, Lifecycle, Snapshots, UnreadTexts):
+class Store(StoreBase):
     """The store: one SQLite file (store/base.py), its parts side by side (snapshots, lifecycle, outbox), and here
-    what ties them together: each source's status, the poll's one transaction, retention."""
+    what ties them together: each source's status, the poll's one transaction, retention. Its parts, each
+    over its own tables: `snapshots` (what each source showed, held items, the full-text cache), `lifecycle`
+    (the life of a rule: matches, follows, the public inspection list, dates moved), `silences`, `outbox`
+    (alerts and their deliveries) and `unread` (documents held for a text that could not be read)."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        super().__init__(path, read_only)
+        self.snapshots = Snapshots(self.db)
+        self.lifecycle = Lifecycle(self.db, self.snapshots)
+        self.silences = Silences(self.db)
+        self.outbox = Outbox(self.db, self.silences)
+        self.unread = UnreadTexts(self.db)
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -175,10 +187,10 @@ class Store(Outbox, Lifecycle, Snapshots, UnreadTexts):
                     """,
                     [plan.source, doc.number, doc.content_hash(), json.dumps(doc.to_dict()), now, now],
                 )
-            self._save_lifecycle(plan, now)
-            self._save_held(plan.source, plan.held, plan.released)
-            self._save_unread(plan.source, plan.unread, plan.texts_released)
-            events, delivery_count = self._insert_alerts(plan.alerts, now)
+            self.lifecycle.save_learned(plan, now)
+            self.snapshots.save_held(plan.source, plan.held, plan.released)
+            self.unread.save_unread(plan.source, plan.unread, plan.texts_released)
+            events, delivery_count = self.outbox.insert_alerts(plan.alerts, now)
             self.db.execute(
                 """
                 INSERT INTO sources (name, baseline_at, last_success_at, last_attempt_at, last_error,

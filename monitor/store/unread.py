@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.core.unread import TextKind, Unread, change_from_json, change_to_json
-from monitor.store.base import StoreBase
+from monitor.store.base import Part
 
 
 def _kind(value: str) -> TextKind:
     return "linked_text" if value == "linked_text" else "full_text"
 
 
-class UnreadTexts(StoreBase):
+class UnreadTexts(Part):
     def load_unread(self, sources: Sequence[str] | None = None) -> list[Unread]:
         """Every held document (of these sources), oldest failure first."""
         rows = self._rows("SELECT * FROM unread_texts ORDER BY first_failed_at, source, number")
@@ -31,7 +31,7 @@ class UnreadTexts(StoreBase):
             if sources is None or r["source"] in sources
         ]
 
-    def _save_unread(self, source: str, unread: Sequence[Unread], released: Sequence[str]) -> None:
+    def save_unread(self, source: str, unread: Sequence[Unread], released: Sequence[str]) -> None:
         """In the poll's transaction: the documents whose text failed again (or for the first time), and those
         read at last or dropped."""
         for record in unread:

@@ -153,7 +153,7 @@ class Console:
             watchlists=summary["watchlists"],
             latest=history.alerts(AlertFilter(), 1, 10).alerts,
             health=readiness(service),
-            unread=service.store.load_unread([source.name for source in service.sources]),
+            unread=service.store.unread.load_unread([source.name for source in service.sources]),
             text_labels=TEXT_LABELS,
         )
 
@@ -300,7 +300,7 @@ class Console:
         now = self.service.clock()
         silences = [
             {**dataclasses.asdict(s), "active": s.active(now), "matchers": s.matchers()}
-            for s in listed(self.service.store.load_silences(), now)
+            for s in listed(self.service.store.silences.load_silences(), now)
         ]
         active = sum(1 for s in silences if s["active"])
         return page("silences.html", title="Silences", silences=silences, active=active)
