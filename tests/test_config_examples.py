@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,9 @@ def test_example_documents_every_option() -> None:
     text = (ROOT / "config" / "monitor.example.toml").read_text()
     for name, field in Settings.model_fields.items():
         assert name in text, name
-        annotation = field.annotation
-        sub = getattr(annotation, "model_fields", {})
-        for sub_name in sub:
+        # A section's model, or the model of each item of a list or a table ([[watchlists]], [targets.NAME]).
+        models = [field.annotation, *typing.get_args(field.annotation)]
+        for sub_name in (n for model in models for n in getattr(model, "model_fields", {})):
             assert f"{sub_name} =" in text, f"{name}.{sub_name}"
 
 
