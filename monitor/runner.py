@@ -28,7 +28,7 @@ from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
 from monitor.core.schedule import Check
 from monitor.core.unread import TextKind, Unread, due_for_retry, newly_given_up
-from monitor.models import Change, Document, ItemKind
+from monitor.models import Change, Document, ItemKind, Sources
 from monitor.sources.full_text import FullText, FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import SavedPoll, Store
@@ -184,7 +184,7 @@ async def _departures(
         return Departures([], {}, [])
     listed = {d.number for d in documents}
     departed = [n for n in store.lifecycle.load_unresolved() if n not in listed]
-    resolved = {n: "published" for n in store.snapshots.load_snapshot_hashes("federal_register", departed)}
+    resolved = {n: "published" for n in store.snapshots.load_snapshot_hashes(Sources.FEDERAL_REGISTER, departed)}
     batch = [n for n in departed if n not in resolved][:MAX_DEPARTURES_PER_POLL]
     published = await source.fetch_published(batch)
     resolved |= {n: "published" for n in published}
@@ -192,7 +192,7 @@ async def _departures(
     withdrawn = await source.fetch_withdrawn(unpublished)
     resolved |= {d.number: "withdrawn" for d in withdrawn}
     today = eastern_today(now)
-    stored = store.snapshots.load_snapshots("public_inspection", [n for n in unpublished if n not in resolved])
+    stored = store.snapshots.load_snapshots(Sources.PUBLIC_INSPECTION, [n for n in unpublished if n not in resolved])
     for number, document in stored.items():
         if document.publication_date and today - document.publication_date > GIVE_UP_AFTER:
             resolved[number] = "gone"

@@ -209,8 +209,8 @@ async def load_document(app: Workbench, number: str) -> Evidence:
     """What the alerts evaluated: the stored Federal Register snapshot when there is one; else the stored public
     inspection snapshot (what a public_inspection alert evaluated); else the document fetched from the API now."""
     for source, label in (
-        ("federal_register", "the stored Federal Register snapshot"),
-        ("public_inspection", "the stored public inspection snapshot"),
+        (Sources.FEDERAL_REGISTER, "the stored Federal Register snapshot"),
+        (Sources.PUBLIC_INSPECTION, "the stored public inspection snapshot"),
     ):
         if (stored := app.store.snapshots.load_snapshot(source, number)) is not None:
             changed_at = app.store.snapshots.load_snapshot_changed_at(source, number)

@@ -226,6 +226,9 @@ def _source_name_comparisons(tree: ast.AST) -> list[str]:
             return any(written_out(e) for e in node.elts)
         return isinstance(node, ast.Constant) and node.value in SOURCE_NAMES
 
+    def written_out_within(node: ast.expr) -> bool:
+        return any(isinstance(n, ast.expr) and written_out(n) for n in ast.walk(node))
+
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
@@ -236,6 +239,15 @@ def _source_name_comparisons(tree: ast.AST) -> list[str]:
             prefix_test = node.func.attr in ("startswith", "removeprefix", "endswith")
             if prefix_test and node.args and written_out(node.args[0]) and "source" in ast.unparse(node.func.value):
                 found.append(ast.unparse(node))
+            # a source named by hand to look its items up: store.snapshots.load_snapshot("ecfr", n),
+            # by_source.get("federal_register")
+            looks_up = "snapshot" in node.func.attr or (node.func.attr == "get" and "source" in ast.unparse(node))
+            if looks_up and any(written_out(a) for a in node.args):
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Subscript) and "source" in ast.unparse(node.value) and written_out(node.slice):
+            found.append(ast.unparse(node))
+        elif isinstance(node, ast.For) and "source" in ast.unparse(node.target) and written_out_within(node.iter):
+            found.append(ast.unparse(node.iter))
     return found
 
 
@@ -252,6 +264,11 @@ def test_sources_are_told_apart_by_their_names_in_models_only() -> None:
     assert _source_name_comparisons(ast.parse('if document.source in ("ecfr", "x"): pass'))
     assert _source_name_comparisons(ast.parse('ok = change.source.startswith("page:")'))
     assert not _source_name_comparisons(ast.parse('if alert.event == "public_inspection": pass'))
+    assert _source_name_comparisons(ast.parse('store.snapshots.load_snapshots("public_inspection", numbers)'))
+    assert _source_name_comparisons(ast.parse('filed = by_source.get("public_inspection")'))
+    assert _source_name_comparisons(ast.parse('filed = by_source["public_inspection"]'))
+    assert _source_name_comparisons(ast.parse('for source, label in (("ecfr", "the eCFR"),): pass'))
+    assert not _source_name_comparisons(ast.parse('heading = HEADINGS.get("public_inspection")'))
 
 
 # The ways a module can name a kind of source: its name (or its prefix) written out, its settings section

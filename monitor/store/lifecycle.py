@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from monitor.core.deadlines import DateMove
-from monitor.models import Document
+from monitor.models import Document, Sources
 from monitor.store.base import Part, WriteFirstDatabase
 from monitor.store.snapshots import Snapshots
 
@@ -90,7 +90,7 @@ class Lifecycle(Part):
         """When each of these documents was filed for public inspection, from its stored snapshot."""
         return {
             number: filed
-            for number, doc in self.snapshots.load_snapshots("public_inspection", numbers).items()
+            for number, doc in self.snapshots.load_snapshots(Sources.PUBLIC_INSPECTION, numbers).items()
             if (filed := doc.filed_at)
         }
 
@@ -160,7 +160,7 @@ class Lifecycle(Part):
                 [document.number, f'%"{key}"%'],
             )
             numbers |= {r["number"] for r in rows}
-        return list(self.snapshots.load_snapshots("federal_register", sorted(numbers)).values())
+        return list(self.snapshots.load_snapshots(Sources.FEDERAL_REGISTER, sorted(numbers)).values())
 
     def load_alert_keys(self, keys: Sequence[str]) -> set[str]:
         """Those of these alert keys that are stored (their alert happened)."""

@@ -32,7 +32,7 @@ from monitor.core.clock import (
 )
 from monitor.core.deadlines import DEADLINE_FIELDS
 from monitor.core.unread import TEXT_LABELS
-from monitor.models import EVENTS
+from monitor.models import EVENTS, Sources
 from monitor.store.history import AlertFilter, History
 from monitor.web.health import readiness
 
@@ -230,8 +230,8 @@ class Console:
         if life is None:
             raise web.HTTPNotFound(text="this monitor has stored nothing under that number")
         by_source = {s.source: s for s in life.snapshots}
-        filed = by_source.get("public_inspection")
-        published = by_source.get("federal_register")
+        filed = by_source.get(Sources.PUBLIC_INSPECTION)
+        published = by_source.get(Sources.FEDERAL_REGISTER)
         lead = None
         if filed and filed.document.filed_at and published and published.document.publication_date:
             filed_day = datetime.fromisoformat(filed.document.filed_at).astimezone(EASTERN).date()
