@@ -266,7 +266,7 @@ async def fetch_linked_texts(
     enriched = []
     for change in changes:
         document = change.document
-        if change.kind == "new" and document.type == ItemKind.PAGE_ENTRY:
+        if change.kind == "new" and document.kind == ItemKind.PAGE_ENTRY:
             text = store.snapshots.load_full_text(document.number)
             if text is None:
                 try:

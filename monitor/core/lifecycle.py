@@ -174,14 +174,14 @@ class Evaluator:
         full_texts = full_texts or {}
         # The eCFR's amendment dates travel on its parts' bookkeeping items ("title-15-part-744"), polled alongside
         # the sections. A part read for the first time is its baseline: its sections are recorded, not alerted.
-        amended = {c.document.number: c.document.amended_on for c in changes if c.document.type in SILENT_TYPES}
-        first_read = {c.document.number for c in changes if c.document.type in SILENT_TYPES and c.kind == "new"}
+        amended = {c.document.number: c.document.amended_on for c in changes if c.document.kind in SILENT_TYPES}
+        first_read = {c.document.number for c in changes if c.document.kind in SILENT_TYPES and c.kind == "new"}
         result = Evaluation([], [])
         for change in changes:
             document = change.document
-            if change.kind == "refreshed" or document.type in SILENT_TYPES:
+            if change.kind == "refreshed" or document.kind in SILENT_TYPES:
                 continue
-            if document.type == ItemKind.PAGE_REGION:
+            if document.kind == ItemKind.PAGE_REGION:
                 if change.kind == "updated" and (before := previous.get(PAGE_REGION_NUMBER)) is not None:
                     result.alerts.extend(self._page_changed(before, document, changes))
                 continue
@@ -230,7 +230,7 @@ class Evaluator:
         """A page's text changed. Lines that new entries explain are left out: their own alerts tell it.
         What is left goes to watchlists that name the page in `sources` or whose query matches it."""
         old, new = set(before.text.split("\n")), set(after.text.split("\n"))
-        entries = [c.document for c in changes if c.kind == "new" and c.document.type == ItemKind.PAGE_ENTRY]
+        entries = [c.document for c in changes if c.kind == "new" and c.document.kind == ItemKind.PAGE_ENTRY]
 
         def explained(line: str) -> bool:
             return any(
@@ -267,7 +267,7 @@ class Evaluator:
     def _cfr_changed(self, change: Change, before: Document | None, amended: date | None) -> Evaluation:
         """A section of the regulations added, amended or removed: who watches its part, or its words."""
         after = change.document
-        if after.type == ItemKind.REMOVED_CFR_SECTION:
+        if after.kind == ItemKind.REMOVED_CFR_SECTION:
             kind, matched_on = "removed", before or after
         else:
             kind, matched_on = ("added" if change.kind == "new" else "amended"), after

@@ -139,7 +139,7 @@ def _key_dates(document: Document) -> list[tuple[str, str]]:
 
 def _kind(document: Document) -> str:
     """What the item is, in words: a page's entries name the page they are on."""
-    if document.type == ItemKind.PAGE_ENTRY:
+    if document.kind == ItemKind.PAGE_ENTRY:
         return f"New entry on the page {Sources.page_name(document.source)}"
     return document.type
 
@@ -148,7 +148,7 @@ def shown_number(document: Document) -> str:
     """The number as a reader sees it (untrusted): none for a page's region, nor for a page entry, whose number is
     its link (an off-site one, for all this module knows: the entry's link is `document_link`'s to give), nor for
     any other number that is a link (a feed item's id may be)."""
-    if document.type in (ItemKind.PAGE_REGION, ItemKind.PAGE_ENTRY):
+    if document.kind in (ItemKind.PAGE_REGION, ItemKind.PAGE_ENTRY):
         return ""
     number = document.number
     return "" if urlsplit(number).scheme or "://" in number else number

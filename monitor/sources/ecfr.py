@@ -173,6 +173,6 @@ class EcfrSource:
                 html_url=stored.html_url,
             )
             for number, stored in self.known.load_snapshots_with_prefix(NAME, prefix).items()
-            if number not in present and stored.type == ItemKind.CFR_SECTION
+            if number not in present and stored.kind == ItemKind.CFR_SECTION
         ]
         return sections + removed
