@@ -75,18 +75,28 @@ async def poll_forever(
     # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
     # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
     # A failed poll is tried again from when it failed, with back-off. Time is the app's (injectable) clock.
+    # app.poll catches every error of a poll; planning the next one is guarded here, so that a bug in a
+    # schedule is logged, counted and named by /readyz, and the source is polled again instead of going quiet.
     due = app.clock()
     failures = 0
+    loop = f"{source.name} schedule"
     while not stop.is_set():
         outcome = await app.poll(source)
         now = app.clock()
         failures = 0 if outcome.ok else failures + 1
-        check = next_check(source, datetime.fromtimestamp(now, UTC), failures, outcome.retry_after)
-        due = due + check.delay if outcome.ok else now + check.delay
-        if due < now:  # a poll longer than the interval: skip ahead, never bunch up
-            due = now
-        jitter = random.uniform(0, min(5.0, check.delay * 0.05))  # noqa: S311 - jitter, not security
-        app.planned(source.name, due + jitter, check.reason)
+        try:
+            check = next_check(source, datetime.fromtimestamp(now, UTC), failures, outcome.retry_after)
+            due = due + check.delay if outcome.ok else now + check.delay
+            if due < now:  # a poll longer than the interval: skip ahead, never bunch up
+                due = now
+            jitter = random.uniform(0, min(5.0, check.delay * 0.05))  # noqa: S311 - jitter, not security
+            app.planned(source.name, due + jitter, check.reason)
+        except Exception as exc:
+            app.loops.failed(loop, exc, source=source.name)
+            pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** min(app.loops.failures(loop) - 1, 30))
+            due, jitter, check = now + pause, 0.0, Check(pause, "after an unexpected error")
+        else:
+            app.loops.ok(loop)
         # Never more than the planned delay, even if the wall clock jumped back meanwhile.
         await wait(stop, min(max(0.0, due + jitter - app.clock()), check.delay + jitter))
 

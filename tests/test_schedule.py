@@ -514,3 +514,34 @@ async def test_a_text_held_unread_is_read_again_even_when_the_check_finds_nothin
     assert again.ok and not again.unchanged
     assert [b["title"] for b in receiver.received] == ["[ai] Published: Executive Order on Federal Procurement"]
     assert left == []
+
+
+class BrokenPlanSource(FlakySource):
+    """Polls fine, but planning its next check raises the first `broken` times (a bug in a schedule)."""
+
+    def __init__(self, broken: int) -> None:
+        super().__init__(failures=0)
+        self.broken = broken
+
+    def next_interval(self, now: datetime) -> float:
+        if self.broken:
+            self.broken -= 1
+            raise ValueError("schedule bug")
+        return self.interval
+
+
+async def test_a_bug_in_planning_the_next_check_is_counted_and_the_source_polls_on(fake_fr, receiver, write_config):
+    clock = FakeTime(datetime(2026, 11, 25, 14, 39, tzinfo=UTC).timestamp())
+    app = App(load_settings(write_config(fake_fr, receiver)), clock=clock)
+    source = BrokenPlanSource(broken=2)
+    try:
+        await run_polls(app, clock, source, polls=4)
+        failing_while_broken = app.loops.failing()
+        loop_errors = app.metrics.loop_errors.labels("flaky schedule")._value.get()
+    finally:
+        await app.close()
+    assert len(source.polled_at) == 4  # it did not go quiet
+    gaps = [later - earlier for earlier, later in pairwise(source.polled_at)]
+    assert gaps[0] < gaps[1] <= 300 and gaps[2] >= source.interval  # a short pause, growing; then its plan again
+    assert loop_errors == 2
+    assert failing_while_broken == []  # the loop recovered: no longer named by /readyz
