@@ -17,17 +17,13 @@ from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.sender import AppriseSender
 from monitor.operations import Loops, Operations
 from monitor.registry import build_sources
-from monitor.runner import (
-    Conditional,
-    PollOutcome,
-    Source,
-    poll_source,
-)
+from monitor.runner import PollOutcome, poll_source
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
+from monitor.sources.protocols import Conditional, Source
 from monitor.store.store import Store
 from monitor.testhooks import wall_clock
 

@@ -16,9 +16,10 @@ from monitor.core.routing import Routing
 from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
-from monitor.runner import PartwiseSource, PollOutcome, Rereading, Source, queue_reminders
+from monitor.runner import PollOutcome, queue_reminders
 from monitor.settings import Settings
 from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.protocols import PartwiseSource, Rereading, Source
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.app")

@@ -17,11 +17,11 @@ from datetime import datetime
 
 from monitor.core.schedule import Check, documents_check, public_inspection_check
 from monitor.models import Sources
-from monitor.runner import Source
 from monitor.settings import Settings
 from monitor.settings.types import human_duration
 from monitor.sources.federal_register import FederalRegisterSource
 from monitor.sources.http import HttpClient
+from monitor.sources.protocols import Source
 from monitor.sources.public_inspection import PublicInspectionSource
 from monitor.store.store import Store
 

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 from monitor.core.clock import eastern_today
 from monitor.core.deadlines import batches, dates_set_later, due_for_reread, with_later_dates
@@ -26,11 +25,19 @@ from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
 from monitor.core.routing import Routing
-from monitor.core.schedule import Check
 from monitor.core.unread import TextKind, Unread, due_for_retry, newly_given_up
 from monitor.models import Change, Document, ItemKind, Sources
 from monitor.sources.full_text import FullText, FullTextFetcher
 from monitor.sources.http import SourceError
+from monitor.sources.protocols import (
+    Completing,
+    Conditional,
+    DepartureTracking,
+    LinkFollowing,
+    PartwiseSource,
+    Rereading,
+    Source,
+)
 from monitor.store.store import SavedPoll, Store
 from monitor.testhooks import crash_point
 
@@ -45,55 +52,6 @@ MAX_DEPARTURES_PER_POLL = 50
 MAX_COMPLETION_WAITS = 3  # polls a new feed item waits for the documents API before it alerts as it is
 
 
-class Source(Protocol):
-    name: str
-    interval: float
-
-    async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
-        """Everything the source shows now; `last_success` (None before the first success) lets a source reach
-        back over a downtime."""
-        ...
-
-    def next_interval(self, now: datetime) -> float:
-        """Seconds until this source should be polled again."""
-        ...
-
-
-@runtime_checkable
-class Scheduled(Protocol):
-    """A source that plans its own checks and says why (filing hours, quiet, issue window)."""
-
-    def next_check(self, now: datetime) -> Check: ...
-
-
-@runtime_checkable
-class Conditional(Protocol):
-    """A source that asks conditionally: `unchanged` after a fetch that found everything as it was (a 304, or
-    the same answer), so the poll stops there; `upstream_changed_at`, when upstream says it last changed."""
-
-    unchanged: bool
-    upstream_changed_at: float | None
-    last_documents: list[Document]  # what the latest full read returned: what "unchanged" is the same as
-
-
-@runtime_checkable
-class DepartureTracking(Protocol):
-    """A source whose items leave its list (public inspection): each departure is resolved, never assumed."""
-
-    tracks_departures: bool
-
-    async def fetch_published(self, numbers: Sequence[str]) -> set[str]: ...
-
-    async def fetch_withdrawn(self, numbers: Sequence[str]) -> list[Document]: ...
-
-
-@runtime_checkable
-class PartwiseSource(Protocol):
-    """A source polled in parts (the eCFR, part by part): a part that failed is listed, the others go on."""
-
-    part_failures: list[tuple[str, SourceError]]
-
-
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     source: str
@@ -106,18 +64,6 @@ class PollOutcome:
     failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
     given_up: tuple[Unread, ...] = ()  # documents whose text could not be read after MAX_TEXT_TRIES: tell ops
     unchanged: bool = False  # a conditional check that found nothing new upstream
-
-
-@runtime_checkable
-class Rereading(Protocol):
-    """A source whose alerted documents with a date ahead are read again by number once they left its window
-    (the Federal Register: a comment period extended, an effective date delayed; monitor.core.deadlines)."""
-
-    name: str
-
-    async def fetch_numbers(self, numbers: Sequence[str]) -> tuple[list[Document], list[str]]:
-        """(the documents found, the numbers not found); one request."""
-        ...
 
 
 REREAD_PART = "watched documents"  # how a failed re-read is reported: a part of the poll that failed
@@ -246,15 +192,6 @@ async def fetch_full_text(
     return (downloaded.text if downloaded else None), downloaded
 
 
-@runtime_checkable
-class LinkFollowing(Protocol):
-    """A page source whose new entries are matched on the linked page's text too."""
-
-    follow_links: bool
-
-    async def fetch_linked_text(self, entry: Document) -> str | None: ...
-
-
 async def fetch_linked_texts(
     source: Source, store: Store, changes: list[Change], fetched: dict[str, tuple[str, bool]], unread: Unreadable
 ) -> list[Change]:
@@ -285,15 +222,6 @@ async def fetch_linked_texts(
                 change = dataclasses.replace(change, document=document)
         enriched.append(change)
     return enriched
-
-
-@runtime_checkable
-class Completing(Protocol):
-    """A source whose new items are completed from elsewhere before they alert (feeds, from the documents API)."""
-
-    async def complete(self, item: Document) -> Document | None:
-        """The item completed; None when that cannot be done now."""
-        ...
 
 
 async def with_completed_items(

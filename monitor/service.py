@@ -22,8 +22,8 @@ from monitor import config_file
 from monitor.app import App
 from monitor.core.schedule import Check, next_retry
 from monitor.notify.targets import check_targets
-from monitor.runner import Scheduled, Source
 from monitor.settings import ConfigError, Settings, load_settings
+from monitor.sources.protocols import Scheduled, Source
 from monitor.store.base import DB_FILENAME
 from monitor.store.lock import DataFolderLock, FolderInUse
 from monitor.web import start_web

@@ -7,8 +7,8 @@ from typing import Protocol
 
 from monitor.metrics import Metrics
 from monitor.operations import Loops
-from monitor.runner import Source
 from monitor.settings import Settings
+from monitor.sources.protocols import Source
 from monitor.store.store import Store
 
 
