@@ -162,3 +162,23 @@ async def test_a_database_that_takes_no_write_is_not_ready(served: Served) -> No
         app.store = writable
     assert status == 503
     assert any(p.startswith("database not writable:") and "readonly" in p for p in problems), problems
+
+
+async def test_another_writer_holding_the_lock_is_no_problem_and_does_not_stall_the_loop(served: Served) -> None:
+    """`silence add` or `retry` in another process may hold the write lock: the file takes writes, and /readyz
+    answers within a second or so instead of waiting out SQLite's 30 s on the event loop."""
+    import sqlite3
+    import time
+
+    app, client, _ = served
+    other = sqlite3.connect(app.store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        _, problems = await ready(client)
+        took = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not [p for p in problems if p.startswith("database")], problems
+    assert took < 10, took

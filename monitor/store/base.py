@@ -148,8 +148,18 @@ class StoreBase:
 
     def check_writable(self) -> None:
         """Raise sqlite3.Error unless the database takes a write now (for /readyz): a write lock alone passes on
-        a read-only file in WAL mode, so this tries a write and takes it back."""
-        self._check_writes()
+        a read-only file in WAL mode, so this tries a write and takes it back. It runs on the event loop, so it
+        waits a second at most: a lock held by another writer (`silence add`, `retry`) means the file does
+        take writes, and is no problem."""
+        (previous,) = self.db.execute("PRAGMA busy_timeout").fetchone()
+        self.db.execute("PRAGMA busy_timeout = 1000")
+        try:
+            self._check_writes()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
     def integrity_check(self) -> str:
         return str(self._rows("PRAGMA integrity_check")[0][0])
