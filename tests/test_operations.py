@@ -18,7 +18,7 @@ from monitor.core.schedule import federal_holidays, is_business_day, public_insp
 from monitor.service import poll_forever
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.kit.clock import at
+from tests.kit.clock import Clock, at
 from tests.kit.fakes import ROOT, ai_diffusion_rule, start_service
 from tests.kit.service import fr_monitor
 
@@ -70,15 +70,18 @@ def test_staleness_limit_allows_quiet_periods() -> None:
 
 
 class SlowSource:
-    name = "slow"
-    interval = 0.2
+    """A source whose every poll takes half its interval, on the app's clock."""
 
-    def __init__(self) -> None:
+    name = "slow"
+    interval = 60.0
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self.calls: list[float] = []
 
     async def fetch(self, now: datetime, last_success: datetime | None) -> list[Any]:
-        self.calls.append(asyncio.get_running_loop().time())
-        await asyncio.sleep(0.1)
+        self.calls.append(self.clock.now)
+        self.clock.now += self.interval / 2
         return []
 
     def next_interval(self, now: datetime) -> float:
@@ -86,16 +89,22 @@ class SlowSource:
 
 
 async def test_polls_keep_time_without_drift(fake_fr, receiver, write_config):
-    app = App(load_settings(write_config(fake_fr, receiver)))
-    source = SlowSource()
+    clock = Clock(at("2026-11-25 10:00"))
+    app = App(load_settings(write_config(fake_fr, receiver)), clock=clock)
+    source = SlowSource(clock)
     stop = asyncio.Event()
-    task = asyncio.create_task(poll_forever(app, source, stop))
-    await asyncio.sleep(2.05)
-    stop.set()
-    await task
+
+    async def wait(stop: asyncio.Event, seconds: float) -> None:  # the service's wait, on the fake clock
+        clock.now += seconds
+        if len(source.calls) == 10:
+            stop.set()
+
+    await poll_forever(app, source, stop, wait=wait)
     await app.close()
-    # One poll every 0.2 s from the start, however long each takes: 10 or 11 in 2 s (drift would give ~7).
-    assert 10 <= len(source.calls) <= 11
+    # One poll every interval from the first, however long each takes (give or take its jitter, at most 5%):
+    # drift would plan each from the end of the last, 1.5 intervals apart.
+    offsets = [(t - source.calls[0]) / source.interval for t in source.calls]
+    assert all(k <= offset <= k + 0.05 for k, offset in enumerate(offsets)), offsets
 
 
 @pytest.fixture
