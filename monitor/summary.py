@@ -120,7 +120,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         events = w["events"] if w["events"] == "all" else ", ".join(w["events"])
         follow = "follows RINs and dockets" if w["follow"] else "does not follow RINs or dockets"
         lines.append(f"    events: {events}; {follow}; reminders {', '.join(w['reminders']) or 'none'}")
-        lines.append(f"    urgent: {', '.join(w['urgent']) or 'never (every alert follows its targets digests)'}")
+        urgent = ", ".join(w["urgent"]) or "never (every alert follows its targets' digests)"
+        lines.append(f"    urgent: {urgent}")
     return "\n".join(lines)
 
 

@@ -182,6 +182,30 @@ async def test_expire_by_hand_and_list(fake_fr: FakeFederalRegister, receiver: R
     assert lines[1].split()[:3] == ["2", "active", "rin=0694-AJ90"] and "expired" in lines[2] and "by bob" in lines[2]
 
 
+async def test_check_config_counts_the_silences_and_names_each_watchlists_urgent_conditions(
+    fake_fr: FakeFederalRegister, receiver: Receiver, write_config
+):
+    """check-config shows how many silences the data folder holds (read, never written) and what makes each
+    watchlist's alerts urgent."""
+    config = write_config(fake_fr, receiver, extra='urgent = ["significant", "interim_final"]\n')
+    cli = ("--config", str(config))
+    code, out, err = await fr_monitor("check-config", *cli)
+    assert code == 0, err
+    assert "silences: none (no database in data_dir yet)" in out
+    assert "    urgent: significant, interim_final" in out
+    assert not (config.parent / "data").exists()  # check-config made no database to count in
+    await run_once(config)
+    for matcher in ("--watchlist", "--docket"):
+        assert (await fr_monitor("silence", "add", matcher, "ai", "--for", "1d", "--comment", "c", *cli))[0] == 0
+    assert (await fr_monitor("silence", "expire", "1", *cli))[0] == 0
+    code, out, err = await fr_monitor("check-config", *cli)
+    assert code == 0 and "silences: 1 active, 2 in all (`fr-monitor silence list`)" in out, err
+    code, out, err = await fr_monitor("check-config", "--json", *cli)
+    summary = json.loads(out)
+    assert summary["silences"] == {"active": 1, "total": 2}
+    assert [w["urgent"] for w in summary["watchlists"]] == [["significant", "interim_final"]]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
