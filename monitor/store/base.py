@@ -24,7 +24,8 @@ DB_FILENAME = "fr-monitor.db"
 __all__ = ["DB_FILENAME", "DataFolderError", "StoreBase", "describe_database_error"]
 
 
-def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+def connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection to the database at `path`; read-only ones also where the folder cannot be written."""
     if not read_only:
         return sqlite3.connect(path, timeout=30, isolation_level=None)
     uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -94,7 +95,7 @@ class StoreBase:
             except OSError as exc:
                 raise DataFolderError(f"cannot create the data folder {path.parent}: {exc.strerror}; {_FIX}") from None
         try:
-            conn = _connect(path, read_only)
+            conn = connect(path, read_only)
             conn.row_factory = sqlite3.Row
             self.db = WriteFirstDatabase(conn)
             if read_only:

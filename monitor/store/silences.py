@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.silence import Silence
-from monitor.store.base import Part
+from monitor.store.base import Part, connect
 
 _COLUMNS = ("watchlist", "document", "rin", "docket", "query")
 ACTIVE = "created_at <= ? AND ends_at > ? AND (expired_at IS NULL OR expired_at > ?)"  # now, now, now
@@ -39,7 +39,7 @@ def count_silences_read_only(path: Path, now: float) -> tuple[int, int] | None:
     database there yet."""
     if not path.is_file():
         return None
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    conn = connect(path, read_only=True)
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'silences'").fetchall():
             return 0, 0  # written by a release before silences
