@@ -20,6 +20,7 @@ from pathlib import Path
 
 from monitor import config_file
 from monitor.app import App
+from monitor.core.backoff import doubling
 from monitor.core.schedule import Check, next_retry
 from monitor.notify.targets import check_targets
 from monitor.settings import ConfigError, Settings, load_settings
@@ -93,7 +94,7 @@ async def poll_forever(
             app.planned(source.name, due + jitter, check.reason)
         except Exception as exc:
             app.loops.failed(loop, exc, source=source.name)
-            pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** min(app.loops.failures(loop) - 1, 30))
+            pause = doubling(app.loops.failures(loop), LOOP_RESTART_BASE, LOOP_RESTART_MAX)
             due, jitter, check = now + pause, 0.0, Check(pause, "after an unexpected error")
         else:
             app.loops.ok(loop)
@@ -134,8 +135,7 @@ async def dispatch_forever(app: App, stop: asyncio.Event) -> None:
             await app.dispatcher.run(stop)
         except Exception as exc:
             app.loops.failed("dispatcher", exc)
-            failures = app.loops.failures("dispatcher")
-            pause = min(LOOP_RESTART_MAX, LOOP_RESTART_BASE * 2 ** min(failures - 1, 30))  # bounded: no overflow
+            pause = doubling(app.loops.failures("dispatcher"), LOOP_RESTART_BASE, LOOP_RESTART_MAX)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)
         else:

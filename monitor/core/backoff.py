@@ -6,6 +6,13 @@ import email.utils
 import random
 
 
+def doubling(failures: int, base: float, cap: float) -> float:
+    """`base` after the first failure, doubling with each failure after it, never more than `cap`. The exponent is
+    bounded where 2**n still converts to a float: a source down for weeks (a thousand failures in a row) must not
+    raise OverflowError and end its loop, and no cap is anywhere near 2**1000 times its base."""
+    return float(min(cap, base * 2 ** min(max(failures, 1) - 1, 1000)))
+
+
 def next_retry_delay(
     attempts: int, base: float, cap: float, rng: random.Random | None = None, jitter: float = 0.2
 ) -> float:
@@ -16,7 +23,7 @@ def next_retry_delay(
     """
     if attempts < 1:
         raise ValueError("attempts starts at 1")
-    delay = min(cap, base * (2 ** (attempts - 1)))
+    delay = doubling(attempts, base, cap)
     spread = (rng or random).uniform(-jitter, jitter)
     return max(0.0, float(delay * (1 + spread)))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+from monitor.core.backoff import doubling
 from monitor.core.clock import EASTERN
 
 FILING_DAY_START = time(8, 0)
@@ -146,9 +147,7 @@ FIRST_RETRY = 30.0
 def next_retry(failures: int, planned: Check, retry_after: float | None = None) -> Check:
     """After the `failures`-th failed poll in a row: soon at first (FIRST_RETRY), doubling, never later than
     the check that was planned anyway; a Retry-After from upstream is waited out whatever it says."""
-    # The exponent is bounded: a source down for weeks (a thousand failed polls) would overflow a float and end
-    # its polling loop; 2**30 back-offs are longer than any plan anyway.
-    delay = min(planned.delay, FIRST_RETRY * 2 ** min(max(failures, 1) - 1, 30))
+    delay = doubling(failures, FIRST_RETRY, planned.delay)
     reason = f"back-off after {failures} failed poll{'s' if failures > 1 else ''}"
     if retry_after is not None and retry_after > delay:
         return Check(retry_after, f"{reason}; upstream asked to wait (Retry-After)")
