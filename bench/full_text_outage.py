@@ -35,7 +35,10 @@ from monitor.settings import load_settings  # noqa: E402
 RELEVANCE = ROOT / "tests" / "fixtures" / "relevance"
 
 
-def trial() -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
+def presidential_documents() -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
+    """The issue's trial: 16 real presidential documents without an abstract, 11 of them AI-related (five name
+    AI in the title, six only in the text), five not; their real full texts. (records, texts, AI numbers). The
+    tests take the same documents from here."""
     corpus = json.loads((RELEVANCE / "dev_corpus.json").read_text())
     labels = json.loads((RELEVANCE / "dev_labels.json").read_text())
     texts = {p.stem: p.read_text() for p in (RELEVANCE / "full_text").glob("*.txt")}
@@ -55,7 +58,7 @@ def trial() -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
 
 
 async def main() -> None:
-    records, texts, ai = trial()
+    records, texts, ai = presidential_documents()
     state: dict[str, Any] = {"documents": [], "full_text": 200, "received": []}
 
     async def documents(_: web.Request) -> web.Response:

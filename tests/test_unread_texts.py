@@ -5,43 +5,20 @@ exits 1 while it is held."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bench.full_text_outage import presidential_documents
 from monitor.app import App
 from monitor.cli import main
 from monitor.core.unread import MAX_TEXT_TRIES, due_for_retry
 from monitor.service import run_service
 from monitor.settings import load_settings
 from monitor.web import build_web_app
-from tests.kit.fakes import FIXTURES, FakeFederalRegister, Receiver, offline
-
-RELEVANCE = FIXTURES / "relevance"
-
-
-def presidential_documents() -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
-    """The issue's trial: 16 real presidential documents without an abstract, 11 of them AI-related (five name
-    AI in the title, six only in the text), five not; their real full texts. (records, texts, AI numbers)"""
-    corpus = json.loads((RELEVANCE / "dev_corpus.json").read_text())
-    labels = json.loads((RELEVANCE / "dev_labels.json").read_text())
-    orders = sorted((r for r in corpus if r.get("type") == "Presidential Document"), key=lambda r: r["document_number"])
-    texts = {p.stem: p.read_text() for p in (RELEVANCE / "full_text").glob("*.txt")}
-    ai = [r for r in orders if labels[r["document_number"]]["ai"]]
-    other = [
-        r
-        for r in orders
-        if labels[r["document_number"]]["case"] == "executive order, not AI (random)" and r["document_number"] in texts
-    ][:5]
-    records = ai + other
-    return (
-        records,
-        {r["document_number"]: texts[r["document_number"]] for r in records if r["document_number"] in texts},
-        {r["document_number"] for r in ai},
-    )
+from tests.kit.fakes import FakeFederalRegister, Receiver, offline
 
 
 def config_for(tmp_path: Path, fr: FakeFederalRegister, receiver: Receiver) -> Path:
