@@ -28,7 +28,7 @@ from monitor.app import App  # noqa: E402
 from monitor.core.plan import queue  # noqa: E402
 from monitor.core.routing import Routing  # noqa: E402
 from monitor.models import Alert, Document, Match  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from monitor.web import build_web_app  # noqa: E402
 
 EVENTS = ["published", "public_inspection", "updated", "corrected", "deadline"]

@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:
 
 from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from tests.kit.fakes import Receiver  # noqa: E402
 
 ET = ZoneInfo("America/New_York")

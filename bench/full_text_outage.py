@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # after PYTHONPATH: an older checkout given there is the code measured
 
 from monitor.service import run_service  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "fixtures" / "relevance"
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from monitor.sources.http import ResponseCache  # noqa: E402
 from tests.kit.fakes import FakeFederalRegister, SharedCache, synthetic_document  # noqa: E402
 

@@ -26,7 +26,7 @@ from monitor.app import App  # noqa: E402
 from monitor.core.matching import Matcher  # noqa: E402
 from monitor.core.watchlist import Watchlist  # noqa: E402
 from monitor.models import Agency, Document  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from monitor.tuning import backfill  # noqa: E402
 from tests.kit.fakes import FakeFederalRegister, synthetic_document  # noqa: E402
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.app import App  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from tests.kit.fakes import FakeFederalRegister, offline, start_service, synthetic_document  # noqa: E402
 
 SUBJECTS = [

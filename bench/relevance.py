@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.settings.loading import load_settings  # noqa: E402
 from monitor.tuning import BackfillHit, backfill  # noqa: E402
 from tests.kit.fakes import FakeFederalRegister  # noqa: E402
 

@@ -77,7 +77,7 @@ async def service_rss_after_start(config: Path) -> float:
 
 async def poll_cycles(config: Path, cycles: int) -> dict[str, Any]:
     from monitor.app import App
-    from monitor.settings import load_settings
+    from monitor.settings.loading import load_settings
 
     app = App(load_settings(config))
     source = app.sources[0]
@@ -99,7 +99,7 @@ async def poll_cycles(config: Path, cycles: int) -> dict[str, Any]:
 async def latency(config: Path, port: int, rounds: int, series: int) -> list[float]:
     """From the moment a poll's response arrives to the moment the alert reaches the receiver."""
     from monitor.app import App
-    from monitor.settings import load_settings
+    from monitor.settings.loading import load_settings
 
     app = App(load_settings(config))
     source = app.sources[0]

@@ -40,7 +40,7 @@ def timed(command: list[str], runs: int) -> tuple[float, float]:
 
 async def filled_store(config: Path) -> None:
     from monitor.app import App
-    from monitor.settings import load_settings
+    from monitor.settings.loading import load_settings
 
     app = App(load_settings(config))
     try:

@@ -18,8 +18,9 @@ from monitor.notify.sender import AppriseSender
 from monitor.operations import Loops, Operations
 from monitor.registry import build_sources
 from monitor.runner import PollOutcome, poll_source
-from monitor.settings import Settings
-from monitor.sources.federal_register import FederalRegisterSource
+from monitor.settings.model import Settings
+from monitor.sources.federal_register.kind import FEDERAL_REGISTER
+from monitor.sources.federal_register.source import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
@@ -47,7 +48,8 @@ class App:
         self.changed_at: dict[str, float] = {}  # source name -> when it last saw a change upstream
         self.metrics = Metrics(self.store)
         self.loops = Loops(self.metrics)  # the long-lived loops' health and heartbeat, for /healthz and /readyz
-        fr_host = urlsplit(settings.federal_register.base_url).netloc
+        fr = settings.section(FEDERAL_REGISTER)
+        fr_host = urlsplit(fr.base_url).netloc
         self.http = HttpClient(
             contact=settings.http.contact,
             timeout=settings.http.timeout,
@@ -56,16 +58,14 @@ class App:
             on_not_modified=lambda source: self.metrics.not_modified.labels(source).inc(),
             spacing=HostSpacing(
                 {
-                    fr_host: settings.federal_register.requests_per_second,
-                    FULL_TEXT_RATE_KEY: settings.federal_register.full_text_requests_per_second,
+                    fr_host: fr.requests_per_second,
+                    FULL_TEXT_RATE_KEY: fr.full_text_requests_per_second,
                 }
             ),
         )
-        self.sources: list[Source] = [] if read_only else build_sources(settings, self.http, self.store)
+        self.sources: list[Source] = [] if read_only else build_sources(settings, self.http, self.store.snapshots)
         self.evaluator = Evaluator(build_matcher(settings))
-        self.full_text = FullTextFetcher(
-            self.http, settings.federal_register.base_url, settings.federal_register.full_text_max_chars
-        )
+        self.full_text = FullTextFetcher(self.http, fr.base_url, fr.full_text_max_chars)
         self.routing = settings.routing()
         self.sender = AppriseSender(settings.delivery.timeout, settings.allow_private_targets)
         self.dispatcher = Dispatcher(
@@ -90,7 +90,7 @@ class App:
 
     def federal_register_api(self) -> FederalRegisterSource:
         """A documents-API client with the configured settings, whether or not the source itself is polled."""
-        return FederalRegisterSource(self.settings.federal_register, self.http)
+        return FederalRegisterSource(self.settings.section(FEDERAL_REGISTER), self.http)
 
     async def send_due(self) -> int:
         return await self.dispatcher.dispatch_due()

@@ -50,7 +50,9 @@ class Sources:
     """The sources, named once: the name each one's items carry as `source` (stored in snapshots, alerts and
     status rows, and used in watchlists' `sources`, so a name never changes). Pages and feeds are named after
     the configured page or feed: "page:bis-press-releases". Every layer that must tell sources apart asks
-    these, never compares a string of its own (the architecture test holds that)."""
+    these, never compares a string of its own (the architecture test holds that). Each kind of source takes its
+    name from here in its kind.py (monitor.registry lists the kinds); a new kind needs a name here only when
+    the shared layers must tell its items apart."""
 
     FEDERAL_REGISTER = "federal_register"
     PUBLIC_INSPECTION = "public_inspection"
@@ -60,10 +62,6 @@ class Sources:
     FEED_PREFIX = "feed:"
     # Whose items are Federal Register documents, numbered as the Federal Register numbers them.
     FEDERAL_REGISTER_KINDS = frozenset({FEDERAL_REGISTER, PUBLIC_INSPECTION})
-    # The sources that are one each, and the prefixes of those named after a configured page or feed: what a
-    # watchlist's `sources` may name. How each kind is built and summarised: monitor.registry.
-    SINGLE = (FEDERAL_REGISTER, PUBLIC_INSPECTION, ECFR, REGULATIONS_GOV)
-    PREFIXES = (PAGE_PREFIX, FEED_PREFIX)
 
     @staticmethod
     def page(name: str) -> str:

@@ -17,8 +17,9 @@ from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
 from monitor.runner import PollOutcome, queue_reminders
-from monitor.settings import Settings
-from monitor.sources.federal_register import FederalRegisterSource
+from monitor.settings.model import Settings
+from monitor.sources.federal_register.kind import FEDERAL_REGISTER
+from monitor.sources.federal_register.source import FederalRegisterSource
 from monitor.sources.protocols import PartwiseSource, Rereading, Source
 from monitor.store.store import Store
 
@@ -162,9 +163,10 @@ class Operations:
             return
         first, last = window.skipped
         command = f"fr-monitor backfill --since {first} --until {last} --send"
+        reach = self.settings.section(FEDERAL_REGISTER).max_catch_up_days
         text = (
             f"After a downtime, the Federal Register dates {first} to {last} are past "
-            f"[federal_register] max_catch_up_days ({self.settings.federal_register.max_catch_up_days}) and were "
+            f"[federal_register] max_catch_up_days ({reach}) and were "
             f"not fetched; documents published then have not alerted. To cover them, run: {command}"
         )
         log.error("%s", text, extra={"source": source.name})

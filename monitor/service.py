@@ -23,7 +23,8 @@ from monitor.app import App
 from monitor.core.backoff import doubling
 from monitor.core.schedule import Check, next_retry
 from monitor.notify.targets import check_targets
-from monitor.settings import ConfigError, Settings, load_settings
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.settings.model import Settings
 from monitor.sources.protocols import Scheduled, Source
 from monitor.store.base import DB_FILENAME
 from monitor.store.lock import DataFolderLock, FolderInUse

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.registry import describe_sources
-from monitor.settings import Settings, WatchlistSettings
+from monitor.settings import WatchlistSettings
+from monitor.settings.model import Settings
 from monitor.settings.types import human_duration
 
 

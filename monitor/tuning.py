@@ -26,7 +26,7 @@ from monitor.core.routing import Routing
 from monitor.models import Alert, Document, Match, Sources
 from monitor.notify.render import document_link
 from monitor.runner import fetch_full_text
-from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.federal_register.source import FederalRegisterSource
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import SourceError
 from monitor.store.store import Store

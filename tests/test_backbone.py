@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.clock import Clock
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
 from tests.kit.service import run_once

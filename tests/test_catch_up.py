@@ -13,7 +13,7 @@ import pytest
 
 from monitor.app import App
 from monitor.core.clock import CatchUp, catch_up_window
-from monitor.settings import ConfigError, load_settings
+from monitor.settings.loading import ConfigError, load_settings
 from tests.kit.clock import Clock
 from tests.kit.fakes import FakeFederalRegister, Receiver, offline, pi_document, synthetic_document
 

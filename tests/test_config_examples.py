@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.settings import ConfigError, load_settings, parse_duration
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.settings.types import parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "config").glob("*.toml"))
@@ -27,7 +28,7 @@ def test_examples_exist() -> None:
 
 
 def test_example_documents_every_option() -> None:
-    from monitor.settings import Settings
+    from monitor.settings.model import Settings
 
     text = (ROOT / "config" / "monitor.example.toml").read_text()
     for name, field in Settings.model_fields.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config_file import ConfigError, data_dir
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 
 CASES = [
     # (name, file text or None for no file, environment)

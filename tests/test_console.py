@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.web import build_web_app
 from monitor.web.guard import CSP, credentials_ok
 from tests.kit.console_store import HOSTILE_NUMBER, at, build_timeline

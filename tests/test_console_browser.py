@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import ConsoleMessage, Dialog, Request, async_playwright
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.web import build_web_app
 from tests.kit.console_store import HOSTILE, HOSTILE_NUMBER, at, build_timeline
 from tests.kit.fakes import FakeFederalRegister, Receiver

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from monitor.models import Agency, Document, ItemKind
-from monitor.sources.federal_register import parse_document
-from monitor.sources.public_inspection import parse_pi_document
+from monitor.sources.federal_register.source import parse_document
+from monitor.sources.public_inspection.source import parse_pi_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "federal_register"
 

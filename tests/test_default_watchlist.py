@@ -12,7 +12,7 @@ import pytest
 
 from monitor.app import build_matcher
 from monitor.models import Agency, Document
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 
 CASES = json.loads((Path(__file__).parent / "golden" / "default_watchlist_cases.json").read_text())
 MATCHER = build_matcher(load_settings())

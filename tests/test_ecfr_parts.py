@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from monitor.app import App
 from monitor.core.identity import ecfr_part_item, ecfr_part_item_of_section
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.fakes import Receiver, offline
 from tests.kit.service import fr_monitor
 

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.fakes import FakeFederalRegister, Receiver, offline, synthetic_document
 
 ROOT = Path(__file__).resolve().parent.parent

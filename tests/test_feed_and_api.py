@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from monitor.app import App
 from monitor.core.identity import alert_key
 from monitor.models import Document
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, synthetic_document
 from tests.kit.fixtures import serving
 

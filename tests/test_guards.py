@@ -15,7 +15,7 @@ import monitor.service as service_module
 from monitor.app import App
 from monitor.models import Document
 from monitor.notify.render import render_alert
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
 from tests.kit.service import fr_monitor, run_once
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from monitor import config_file
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.store.store import Store
 from tests.kit.fakes import FakeFederalRegister, Receiver, start_service
 

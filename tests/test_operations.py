@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from monitor.app import App
 from monitor.core.schedule import federal_holidays, is_business_day, public_inspection_interval, staleness_limit
 from monitor.service import poll_forever
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.web import build_web_app
 from tests.kit.clock import Clock, at
 from tests.kit.fakes import ROOT, ai_diffusion_rule, start_service

@@ -7,7 +7,7 @@ import pytest
 
 from monitor.models import Alert, Match
 from monitor.notify.render import render_alert
-from monitor.sources.pages import parse_page
+from monitor.sources.pages.source import parse_page
 
 URL = "https://www.bis.gov/news-updates/all-press-releases"
 

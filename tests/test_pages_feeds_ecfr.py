@@ -16,10 +16,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from monitor.app import App
-from monitor.settings import load_settings
-from monitor.sources.feeds import FeedError, parse_feed
+from monitor.settings.loading import load_settings
+from monitor.sources.feeds.source import FeedError, parse_feed
 from monitor.sources.http import HttpClient, SourceError
-from monitor.sources.pages import PageError, parse_page
+from monitor.sources.pages.source import PageError, parse_page
 from tests.kit.fakes import FIXTURES, Receiver, ai_diffusion_rule, offline
 from tests.kit.fixtures import serving
 
@@ -452,8 +452,8 @@ async def test_ecfr_one_alert_per_amended_section(receiver, tmp_path):
 
 @pytest.mark.parametrize("xml", [XXE.replace("rss", "ECFR"), LAUGHS.replace("rss", "ECFR")])
 def test_ecfr_refuses_entity_tricks(xml: str) -> None:
-    from monitor.sources.ecfr import parse_sections
-    from monitor.sources.federal_register import ParseError
+    from monitor.sources.ecfr.source import parse_sections
+    from monitor.sources.federal_register.source import ParseError
 
     with pytest.raises(ParseError, match=r"unsafe XML|well-formed"):
         parse_sections(xml.encode(), 15, "744")

@@ -132,7 +132,7 @@ def setting_names() -> set[str]:
     ([[pages]]) or a table of tables ([targets.NAME])."""
     from pydantic import BaseModel
 
-    from monitor.settings import Settings
+    from monitor.settings.model import Settings
 
     names = set()
     for name, field in Settings.model_fields.items():

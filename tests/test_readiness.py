@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from monitor.app import App
 from monitor.cli.setup import healthcheck
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.web import build_web_app
 from tests.kit.fakes import FakeFederalRegister, Receiver
 

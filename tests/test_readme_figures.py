@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench.relevance import DEFAULT_DATA, measured_on
 from monitor.app import build_matcher
-from monitor.settings import load_settings
-from monitor.sources.federal_register import parse_document
+from monitor.settings.loading import load_settings
+from monitor.sources.federal_register.source import parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

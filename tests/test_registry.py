@@ -7,11 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from monitor.app import App
 from monitor.registry import KINDS, build_sources, describe_sources
-from monitor.settings import Settings, load_settings
+from monitor.settings.loading import load_settings
+from monitor.settings.model import Settings, settings_model
+from monitor.settings.types import Interval, Section
 from monitor.sources.http import HttpClient
+from monitor.sources.kind import Described, Sections, SourceKind, every
 from monitor.store.store import Store
 
 EVERY_KIND = """
@@ -60,7 +64,7 @@ async def test_every_kind_is_built_and_described_in_the_registry_order(
     http = HttpClient(contact="test", timeout=5, max_response_bytes=1_000_000)
     store = Store.open(settings.data_dir)
     try:
-        assert [source.name for source in build_sources(settings, http, store)] == IN_ORDER
+        assert [source.name for source in build_sources(settings, http, store.snapshots)] == IN_ORDER
     finally:
         await http.close()
         store.close()
@@ -77,7 +81,7 @@ async def test_kinds_turned_off_are_neither_built_nor_described_and_are_named_as
     http = HttpClient(contact="test", timeout=5, max_response_bytes=1_000_000)
     store = Store.open(settings.data_dir)
     try:
-        assert build_sources(settings, http, store) == []
+        assert build_sources(settings, http, store.snapshots) == []
     finally:
         await http.close()
         store.close()
@@ -95,3 +99,40 @@ async def test_a_read_only_app_builds_no_source(tmp_path: Path, monkeypatch: pyt
         assert app.sources == []
     finally:
         await app.close()
+
+
+# A kind of source defined the way a new one would be: its table, its kind, and nothing written anywhere else.
+class _ToyTable(Section):
+    enabled: bool = False
+    interval: Interval = 3600.0
+
+
+def _describe_toy(settings: Sections, now: datetime) -> list[Described]:
+    toy = settings.section(TOY)
+    return [Described("toy", toy.interval, "a toy", "http://127.0.0.1:9/", every(toy.interval))]
+
+
+TOY: SourceKind[_ToyTable] = SourceKind(
+    name="toy",
+    section="toy",
+    table=_ToyTable,
+    default=_ToyTable,
+    enabled=lambda table: table.enabled,
+    build=lambda settings, http, known: [],
+    describe=_describe_toy,
+)
+
+
+def test_a_new_kind_gets_its_settings_table_from_its_entry_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings model is made from the kinds: a new kind's table is read from the file and the environment,
+    checked strictly and reached by kind, with no field written for it anywhere."""
+    model = settings_model([*KINDS, TOY])
+    assert model().section(TOY) == _ToyTable()
+    assert model(toy={"enabled": True}).section(TOY).enabled
+    monkeypatch.setenv("MONITOR_TOY__INTERVAL", "5m")
+    assert model().section(TOY).interval == 300
+    with pytest.raises(ValidationError, match=r"toy\.intreval"):
+        model(toy={"intreval": "5m"})
+    # ... and the kinds that were there keep theirs.
+    assert model().section(KINDS[0]) == Settings().section(KINDS[0])
+    assert "toy" not in Settings.model_fields

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 
 from monitor.app import App
-from monitor.settings import ConfigError, load_settings
-from monitor.sources.regulations_gov import parse_documents
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.sources.regulations_gov.source import parse_documents
 from tests.kit.fakes import FIXTURES, offline
 
 KEY = "CANARYKEY42"

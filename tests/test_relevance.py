@@ -14,8 +14,8 @@ from monitor.core.acronyms import find_definitions, other_meaning
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist, WatchlistError
 from monitor.models import Document
-from monitor.settings import ConfigError, load_settings
-from monitor.sources.federal_register import parse_document
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.sources.federal_register.source import parse_document
 from monitor.tuning import Progress, backfill, explain, format_explanations
 from tests.kit.fakes import FakeFederalRegister, offline, synthetic_document
 

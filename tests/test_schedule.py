@@ -23,7 +23,7 @@ from monitor.core.schedule import (
     reference_downloads,
 )
 from monitor.service import next_check, poll_forever
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.sources.http import SourceError
 from tests.kit.clock import at
 from tests.kit.fakes import ai_diffusion_rule, pi_document, synthetic_document
@@ -444,7 +444,7 @@ def test_check_config_says_how_each_source_is_scheduled(when: str, pi: tuple[str
     ids=["no minutes", "backwards", "one time", "not a time", "empty"],
 )
 def test_hours_are_validated(tmp_path, value: str) -> None:
-    from monitor.settings import ConfigError
+    from monitor.settings.loading import ConfigError
 
     config = tmp_path / "c.toml"
     config.write_text(f'[public_inspection]\nfiling_hours = "{value}"\n[federal_register]\nissue_window = "{value}"\n')

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import App
-from monitor.settings import ConfigError, load_settings
+from monitor.settings.loading import ConfigError, load_settings
 from tests.kit.fakes import Receiver, ai_diffusion_rule, offline, synthetic_document
 from tests.kit.service import fr_monitor
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.settings import EAR_AI_PARTS, ConfigError, load_settings, unknown_environment
+from monitor.settings.loading import ConfigError, load_settings, unknown_environment
+from monitor.sources.ecfr.settings import EAR_AI_PARTS
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, start_service
 from tests.kit.service import fr_monitor
 

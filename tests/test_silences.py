@@ -266,7 +266,7 @@ async def test_console_lists_silences_marks_silenced_alerts_and_the_feed_leaves_
     from aiohttp.test_utils import TestClient, TestServer
 
     from monitor.app import App
-    from monitor.settings import load_settings
+    from monitor.settings.loading import load_settings
     from monitor.web import build_web_app
 
     async def get(path: str) -> str:

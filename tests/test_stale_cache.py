@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.sources.http import parse_age, with_cache_buster
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, pi_document
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from monitor.app import App
 from monitor.core.clock import month_windows
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.tuning import backfill, explain, format_explanations
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, synthetic_document
 from tests.kit.service import fr_monitor

@@ -16,7 +16,7 @@ from monitor.app import App
 from monitor.cli import main
 from monitor.core.unread import MAX_TEXT_TRIES, due_for_retry
 from monitor.service import run_service
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.web import build_web_app
 from tests.kit.fakes import FakeFederalRegister, Receiver, offline
 

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.store.schema import migrations
 from tests.kit.fixtures import serving
 

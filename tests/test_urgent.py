@@ -12,7 +12,7 @@ from monitor.core.watchlist import Watchlist, WatchlistError, urgent_conditions_
 from monitor.models import Document
 from monitor.notify.render import render_alert, render_digest
 from monitor.notify.samples import sample_alert
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.store.store import Store
 from tests.kit.clock import Clock
 from tests.kit.fakes import FakeFederalRegister, Receiver, synthetic_document

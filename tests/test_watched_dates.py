@@ -22,8 +22,8 @@ from monitor.core.routing import Routing
 from monitor.core.watchlist import Watchlist
 from monitor.models import Document
 from monitor.runner import REREAD_PART
-from monitor.settings import load_settings
-from monitor.sources.federal_register import parse_document, parse_documents_by_number
+from monitor.settings.loading import load_settings
+from monitor.sources.federal_register.source import parse_document, parse_documents_by_number
 from monitor.store import schema
 from monitor.store.base import DB_FILENAME
 from monitor.store.store import Store

@@ -12,7 +12,7 @@ from monitor.app import App
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import CfrRange, Watchlist, WatchlistError
 from monitor.models import Agency, Document
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from tests.kit.fakes import synthetic_document
 

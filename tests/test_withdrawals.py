@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import monitor.runner
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from monitor.store.store import Store
 from tests.kit.fakes import BIS, FakeFederalRegister, Receiver, pi_document, synthetic_document
 from tests.kit.service import step as kit_step

@@ -32,7 +32,7 @@ from monitor.logs import setup_logging
 from monitor.models import EVENTS
 
 if TYPE_CHECKING:
-    from monitor.settings import Settings
+    from monitor.settings.model import Settings
 
 EXIT_CONFIG = 2
 TRACEBACK_ENV = "FR_MONITOR_TRACEBACK"
@@ -242,7 +242,7 @@ def _invalid(exc: ConfigError) -> int:
 
 
 def _load(args: argparse.Namespace) -> Settings | None:
-    from monitor.settings import load_settings, unknown_environment
+    from monitor.settings.loading import load_settings, unknown_environment
 
     for warning in unknown_environment():
         print(f"fr-monitor: warning: {warning}", file=sys.stderr)
@@ -265,8 +265,7 @@ def _check(path: str | None) -> Settings:
     """check-config's load: every problem in one pass, the data folder's too (see monitor.store.errors)."""
     from monitor.config_file import config_path, data_dir, read_config
     from monitor.notify.targets import target_url_problems
-    from monitor.settings import load_settings
-    from monitor.settings.loading import loadable_targets
+    from monitor.settings.loading import load_settings, loadable_targets
     from monitor.store.errors import data_folder_problems
 
     where = str(path or os.environ.get(CONFIG_ENV) or "built-in defaults")

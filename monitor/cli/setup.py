@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from monitor.settings import ConfigError, Settings, load_settings
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.settings.model import Settings
 
 EXIT_CONFIG = 2
 
@@ -39,7 +40,7 @@ def healthcheck(config: str | None) -> int:
     service rejects on reload) does not make a healthy service look sick: only the [web] address is read from
     it then, and the answer says so. A config that is missing, or whose [web] address cannot be read, is exit 2.
     Every answer names the address it tried."""
-    from monitor.settings import load_web_settings
+    from monitor.settings.loading import load_web_settings
 
     note = ""
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from monitor.cli.table import eastern, short, table
 from monitor.core.clock import EASTERN
 from monitor.core.unread import TEXT_LABELS
-from monitor.settings import Settings
+from monitor.settings.model import Settings
 from monitor.store.history import AlertFilter, History, SourceRow
 from monitor.store.lock import service_running
 from monitor.store.store import Store

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from monitor.core.clock import eastern_today
 from monitor.core.matching import Matcher
 from monitor.core.watchlist import Watchlist, WatchlistError
-from monitor.settings import Settings
+from monitor.settings.model import Settings
 from monitor.tuning import Progress
 
 if TYPE_CHECKING:

@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 
 from monitor.notify.hosts import is_internal_host
 from monitor.notify.schemes import CONSOLE, WEBHOOK_SCHEMES, scheme_of
-from monitor.settings import ConfigError, Settings, TargetSettings
+from monitor.settings import TargetSettings
+from monitor.settings.loading import ConfigError
+from monitor.settings.model import Settings
 
 
 class TargetRefused(Exception):

@@ -6,61 +6,33 @@ built-in defaults. Unknown keys are errors at every level, and every error names
 a typo never silently falls back to a default.
 
     types.py       durations, intervals, enumerations, secrets, the strict base of every table
-    sections.py    the sources' tables and the service's (web, retention, http, delivery)
+    sections.py    the service's tables (web, retention, http, delivery); each source's table lives beside it,
+                   in monitor/sources/<kind>/settings.py
     targets.py     where alerts go
     watchlists.py  what to alert on, and the built-in AI watchlist
-    model.py       the whole configuration
+    model.py       the whole configuration: the service's keys and each kind of source's table (monitor.registry)
     loading.py     file + environment -> Settings, or every problem at once
+
+This package offers the tables that sources and senders are built from; the whole model and its loading are
+imported from model.py and loading.py, which stand above the registry of sources (the sources' tables are
+built on the types here, so this package must not import them back).
 """
 
 from monitor.models import DOCUMENT_TYPES
-from monitor.settings.loading import (
-    CONFIG_ENV,
-    ConfigError,
-    load_settings,
-    load_web_settings,
-    unknown_environment,
-)
-from monitor.settings.model import Settings
-from monitor.settings.sections import (
-    EAR_AI_PARTS,
-    DeliverySettings,
-    EcfrSettings,
-    FederalRegisterSettings,
-    FeedSettings,
-    HttpSettings,
-    PageSettings,
-    PublicInspectionSettings,
-    RegulationsGovSettings,
-    RetentionSettings,
-    WebSettings,
-)
+from monitor.settings.sections import DeliverySettings, HttpSettings, RetentionSettings, WebSettings
 from monitor.settings.targets import TargetSettings
 from monitor.settings.types import parse_duration, read_secret
 from monitor.settings.watchlists import DEFAULT_AI_QUERY, WatchlistSettings
 
 __all__ = [
-    "CONFIG_ENV",
     "DEFAULT_AI_QUERY",
     "DOCUMENT_TYPES",
-    "EAR_AI_PARTS",
-    "ConfigError",
     "DeliverySettings",
-    "EcfrSettings",
-    "FederalRegisterSettings",
-    "FeedSettings",
     "HttpSettings",
-    "PageSettings",
-    "PublicInspectionSettings",
-    "RegulationsGovSettings",
     "RetentionSettings",
-    "Settings",
     "TargetSettings",
     "WatchlistSettings",
     "WebSettings",
-    "load_settings",
-    "load_web_settings",
     "parse_duration",
     "read_secret",
-    "unknown_environment",
 ]

@@ -17,10 +17,11 @@ from pydantic import (
 )
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
-from monitor.models import Sources
+from monitor.registry import KINDS
 from monitor.settings.model import _FILE_DATA, Settings
-from monitor.settings.sections import WebSettings, _default_pages
+from monitor.settings.sections import WebSettings
 from monitor.settings.targets import TargetSettings, _default_targets
+from monitor.sources.kind import SourceKind
 
 __all__ = ["CONFIG_ENV", "ConfigError", "load_settings", "load_web_settings", "unknown_environment"]
 
@@ -121,25 +122,18 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
     if settings is not None:
         watchlists = [w.model_dump() for w in settings.watchlists]
         targets = set(settings.targets)
-        pages = [p.name for p in settings.pages]
-        feeds = [f.name for f in settings.feeds]
     else:
         watchlists = [w for w in data.get("watchlists", []) if isinstance(w, dict)]
         raw_targets = data.get("targets")
         targets = set(raw_targets) if isinstance(raw_targets, dict) else set(_default_targets())
-        raw_pages = data.get("pages")
-        pages = (
-            [str(p.get("name")) for p in raw_pages if isinstance(p, dict)]
-            if isinstance(raw_pages, list)
-            else [p.name for p in _default_pages()]
-        )
-        feeds = [str(f.get("name")) for f in data.get("feeds", []) if isinstance(f, dict)]
+    entries = {kind.section: _entry_names(kind, settings, data) for kind in KINDS if kind.entries is not None}
     problems = []
-    for kind, names in (("watchlists", [str(w.get("name")) for w in watchlists]), ("pages", pages), ("feeds", feeds)):
+    for section, names in (("watchlists", [str(w.get("name")) for w in watchlists]), *entries.items()):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
-            problems.append(f"{where}: {kind}: names must be unique; repeated: {', '.join(repeated)}")
-    known_sources = set(Sources.SINGLE) | {Sources.page(n) for n in pages} | {Sources.feed(n) for n in feeds}
+            problems.append(f"{where}: {section}: names must be unique; repeated: {', '.join(repeated)}")
+    known_sources = {kind.name for kind in KINDS if kind.entries is None}
+    known_sources |= {kind.name + name for kind in KINDS if kind.entries is not None for name in entries[kind.section]}
     for index, watchlist in enumerate(watchlists):
         path = f"watchlists[{index}] ({watchlist.get('name')})"
         for source in watchlist.get("sources") or []:
@@ -149,6 +143,17 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
             if target not in targets:
                 problems.append(f"{where}: {path}.notify: {_unknown('target', str(target), targets)}")
     return problems
+
+
+def _entry_names(kind: SourceKind[Any], settings: Settings | None, data: Mapping[str, Any]) -> list[str]:
+    """The names of a kind's configured entries (pages, feeds), from the settings or else the file itself."""
+    assert kind.entries is not None
+    if settings is not None:
+        return kind.entries(settings.section(kind))
+    raw = data.get(kind.section)
+    if isinstance(raw, list):
+        return [str(entry.get("name")) for entry in raw if isinstance(entry, dict)]
+    return kind.entries(kind.default())
 
 
 def _known_variables() -> set[str]:
@@ -227,11 +232,10 @@ def _target_problems(settings: Settings, where: str) -> list[str]:
     """Secrets that cannot be read (an unset variable, an unreadable file). Whether a target URL is one
     Apprise can use is checked by monitor.notify.targets.check_targets, where Apprise lives."""
     problems = []
-    if settings.regulations_gov.enabled:
-        try:
-            settings.regulations_gov.resolve_api_key()
-        except ValueError as exc:
-            problems.append(f"{where}: regulations_gov: {exc}")
+    for kind in KINDS:
+        problems += [
+            f"{where}: {kind.section}: {message}" for message in kind.unreadable_secrets(settings.section(kind))
+        ]
     if settings.web.enabled and settings.web.username:
         try:
             settings.web.resolve_password()

@@ -1,40 +1,35 @@
 """The whole configuration as one typed model. Precedence, strongest first: MONITOR_ environment variables,
-then the TOML file, then the built-in defaults."""
+then the TOML file, then the built-in defaults.
+
+The service's own keys are declared here (ServiceSettings); each kind of source brings its table from its own
+folder, and `Settings` is ServiceSettings with one field per kind in monitor.registry. Code reads a source's
+table by its kind, `settings.section(ECFR)`, typed as the kind declares it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-)
+from pydantic import BeforeValidator, Field, create_model
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.config_file import DEFAULT_DATA_DIR
 from monitor.core.routing import Routing, TargetRoute
-from monitor.settings.sections import (
-    DeliverySettings,
-    EcfrSettings,
-    FederalRegisterSettings,
-    FeedSettings,
-    HttpSettings,
-    PageSettings,
-    PublicInspectionSettings,
-    RegulationsGovSettings,
-    RetentionSettings,
-    WebSettings,
-    _default_pages,
-)
+from monitor.registry import KINDS
+from monitor.settings.sections import DeliverySettings, HttpSettings, RetentionSettings, WebSettings
 from monitor.settings.targets import TargetSettings, _default_targets
-from monitor.settings.types import _clock_time, _lower, _upper
+from monitor.settings.types import NAME_PATTERN, _clock_time, _lower, _upper
 from monitor.settings.watchlists import WatchlistSettings, _default_watchlists
+from monitor.sources.kind import SourceKind
+
+T = TypeVar("T")
 
 
-class Settings(BaseSettings):
+class ServiceSettings(BaseSettings):
+    """The keys of the service itself; `Settings` adds each kind of source's table."""
+
     model_config = SettingsConfigDict(env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -42,20 +37,12 @@ class Settings(BaseSettings):
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     reminder_time: Annotated[str, BeforeValidator(_clock_time)] = Field("08:00", description="HH:MM, US Eastern")
-    federal_register: FederalRegisterSettings = FederalRegisterSettings()
-    public_inspection: PublicInspectionSettings = PublicInspectionSettings()
-    ecfr: EcfrSettings = EcfrSettings()
-    regulations_gov: RegulationsGovSettings = RegulationsGovSettings()
-    pages: list[PageSettings] = Field(default_factory=_default_pages)
-    feeds: list[FeedSettings] = Field(default_factory=list)
     ops_alert_after_failures: int = Field(3, ge=1, description="failed polls in a row before the ops target hears")
     http: HttpSettings = HttpSettings()
     web: WebSettings = WebSettings()
     retention: RetentionSettings = RetentionSettings()
     delivery: DeliverySettings = DeliverySettings()
-    targets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], TargetSettings] = Field(
-        default_factory=_default_targets
-    )
+    targets: dict[Annotated[str, Field(pattern=NAME_PATTERN)], TargetSettings] = Field(default_factory=_default_targets)
     watchlists: list[WatchlistSettings] = Field(default_factory=_default_watchlists)
 
     @classmethod
@@ -68,6 +55,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, file_secret_settings, _FileSource(settings_cls))
+
+    def section(self, kind: SourceKind[T]) -> T:
+        """A kind of source's table."""
+        return cast(T, getattr(self, kind.section))
 
     def target_urls(self) -> dict[str, str]:
         """Every target's resolved URL (secret: pass to Apprise, never print)."""
@@ -93,3 +84,16 @@ class _FileSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return dict(_FILE_DATA.get({}))
+
+
+def settings_model(kinds: Sequence[SourceKind[Any]]) -> type[ServiceSettings]:
+    """ServiceSettings with a field for each kind of source's table, in the kinds' order."""
+    tables: dict[str, Any] = {kind.section: (kind.table, Field(default_factory=kind.default)) for kind in kinds}
+    return create_model("Settings", __base__=ServiceSettings, __module__=__name__, **tables)
+
+
+if TYPE_CHECKING:
+    # To the type checker the sources' tables are reached through `section(kind)`, typed by the kind.
+    Settings = ServiceSettings
+else:
+    Settings = settings_model(KINDS)

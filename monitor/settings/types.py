@@ -106,3 +106,8 @@ class Section(BaseModel):
     """A config table: unknown keys are errors, values are checked strictly."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# What a configured page, feed, target or watchlist may be named: it appears in source names ("page:NAME"),
+# URLs of the console and metric labels.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"

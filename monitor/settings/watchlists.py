@@ -11,18 +11,16 @@ from pydantic import (
 )
 
 from monitor.core.watchlist import FullTextMode, UrgentCondition, Watchlist, WatchlistError
-from monitor.models import Sources
-from monitor.settings.types import EventName, Section, TypeCode, _lower, parse_duration
+from monitor.settings.types import NAME_PATTERN, EventName, Section, TypeCode, _lower, parse_duration
 
-SourceName = Annotated[
-    str, Field(pattern="^(" + "|".join([*Sources.SINGLE, *(f"{prefix}.+" for prefix in Sources.PREFIXES)]) + ")$")
-]
+# Which sources there are is the registry's to say: loading checks each name against the configured sources.
+SourceName = Annotated[str, Field(min_length=1)]
 FieldName = Annotated[Literal["title", "abstract", "action", "agencies", "full_text"], BeforeValidator(_lower)]
 _DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract", "action", "agencies")
 
 
 class WatchlistSettings(Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     query: str | None = None
     regex: list[str] = Field(default_factory=list)
     fields: list[FieldName] = Field(default_factory=lambda: list(_DEFAULT_FIELDS))

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from monitor.metrics import Metrics
 from monitor.operations import Loops
-from monitor.settings import Settings
+from monitor.settings.model import Settings
 from monitor.sources.protocols import Source
 from monitor.store.store import Store
 

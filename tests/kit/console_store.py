@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, pi_document, synthetic_document
 
 ET = ZoneInfo("America/New_York")

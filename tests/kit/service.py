@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.app import App
-from monitor.settings import load_settings
+from monitor.settings.loading import load_settings
 from tests.kit.clock import at
 from tests.kit.fakes import start_service
 

@@ -25,9 +25,10 @@ from urllib.parse import quote, urljoin
 
 from monitor.core.schedule import ByteBudget, Check, public_inspection_check
 from monitor.models import Document, Sources
-from monitor.settings import FederalRegisterSettings, PublicInspectionSettings
-from monitor.sources.federal_register import ParseError, _agencies, _date, _strings, _text, identify
+from monitor.sources.federal_register.settings import FederalRegisterSettings
+from monitor.sources.federal_register.source import ParseError, _agencies, _date, _strings, _text, identify
 from monitor.sources.http import HttpClient, Response, SourceError, decode_json
+from monitor.sources.public_inspection.settings import PublicInspectionSettings
 
 log = logging.getLogger("monitor.public_inspection")
 

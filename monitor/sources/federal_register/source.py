@@ -24,7 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from monitor.core.clock import CatchUp, catch_up_window, eastern_today, month_windows
 from monitor.core.schedule import Check, documents_check, in_filing_hours
 from monitor.models import Agency, Document, Sources
-from monitor.settings import FederalRegisterSettings
+from monitor.sources.federal_register.settings import FederalRegisterSettings
 from monitor.sources.http import HttpClient, SourceError
 
 NAME = Sources.FEDERAL_REGISTER

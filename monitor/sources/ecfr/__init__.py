@@ -1,0 +1,2 @@
+"""The eCFR, the text of the regulations: its table in the settings (settings.py), how it is read (source.py)
+and how it is built and described (kind.py)."""
