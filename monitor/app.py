@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher
+from monitor.core.redaction import redact_secrets
 from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
@@ -106,7 +107,7 @@ class App:
             outcome = await poll_source(source, self.store, self.evaluator, self.clock, self.full_text, self.routing)
         except Exception as exc:  # a bug, not an upstream error: the poll failed, the schedule goes on
             self.loops.failed(loop, exc, source=source.name)
-            error = f"{source.name}: unexpected error: {type(exc).__name__}: {exc}"
+            error = redact_secrets(f"{source.name}: unexpected error: {type(exc).__name__}: {exc}")
             self.store.save_source_failure(source.name, error, self.clock())
             outcome = PollOutcome(source.name, False, error=error, reason="internal_error")
         else:

@@ -1,6 +1,8 @@
 """Log set-up: one line per event, human-readable, with the house's fixed field names appended.
 
 Field names are the same everywhere: source, document_number, watchlist, alert_id, target, attempt, error.
+Every line, a traceback included, has its secrets masked (monitor.core.redaction): credentials before a host and
+query values, which an error quoting a URL can carry.
 `log_level` applies to fr-monitor's own loggers. Every other library (Apprise, urllib3, aiohttp...) stays at
 WARNING whatever it says: their debug output quotes request paths, payloads and URLs, which can hold secrets.
 """
@@ -11,6 +13,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from monitor.core.redaction import redact_secrets
 
 FIELDS = ("source", "document_number", "watchlist", "alert_id", "target", "attempt", "error")
 
@@ -28,14 +32,14 @@ class JsonFormatter(logging.Formatter):
         entry.update({name: getattr(record, name) for name in FIELDS if hasattr(record, name)})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return redact_secrets(json.dumps(entry, default=str))
 
 
 class FieldsFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         extras = [f"{name}={getattr(record, name)}" for name in FIELDS if hasattr(record, name)]
-        return f"{line} {' '.join(extras)}" if extras else line
+        return redact_secrets(f"{line} {' '.join(extras)}" if extras else line)
 
 
 # Libraries whose debug output can quote URLs, paths or payloads: held at WARNING even if the root is lower.

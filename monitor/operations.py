@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.core.lifecycle import Evaluator
+from monitor.core.redaction import redact_secrets
 from monitor.core.routing import Routing
 from monitor.core.unread import Unread
 from monitor.metrics import Metrics
@@ -50,7 +51,7 @@ class Loops:
         /readyz. The loop itself goes on."""
         health = self.health.setdefault(loop, LoopHealth())
         health.failures += 1
-        health.last_error = f"{type(exc).__name__}: {exc}"
+        health.last_error = redact_secrets(f"{type(exc).__name__}: {exc}")  # /readyz shows it, open to all
         self.metrics.loop_errors.labels(loop).inc()
         log.error("unexpected error in %s (%d in a row)", loop, health.failures, exc_info=exc, extra=context)
 

@@ -24,6 +24,7 @@ from monitor.core.diffing import diff_document
 from monitor.core.identity import corrected_number, follow_keys
 from monitor.core.lifecycle import Evaluator, Memory, due_reminders
 from monitor.core.plan import Enriched, Known, plan_poll, queue
+from monitor.core.redaction import redact_secrets
 from monitor.core.routing import Routing
 from monitor.core.unread import TextKind, Unread, due_for_retry, newly_given_up
 from monitor.models import Change, Document, ItemKind, Sources
@@ -169,7 +170,7 @@ async def fetch_full_texts(
         try:
             text, downloaded = await fetch_full_text(fetcher, store, document)
         except SourceError as exc:
-            unread[document.number] = ("full_text", str(exc))
+            unread[document.number] = ("full_text", redact_secrets(str(exc)))
             log.warning(
                 "full text unavailable: %s", exc, extra={"document_number": document.number, "error": exc.reason}
             )
@@ -209,7 +210,7 @@ async def fetch_linked_texts(
                 try:
                     text = await source.fetch_linked_text(document)
                 except SourceError as exc:
-                    unread[document.number] = ("linked_text", str(exc))
+                    unread[document.number] = ("linked_text", redact_secrets(str(exc)))
                     log.warning(
                         "linked page unavailable: %s",
                         exc,
@@ -251,6 +252,12 @@ async def with_completed_items(
     return evaluated, stored, thin, held
 
 
+def redacted(error: SourceError) -> SourceError:
+    """The same failure with the secrets in its text masked (monitor.core.redaction): a part's failure is
+    recorded, printed and told to the ops target as it is."""
+    return SourceError(redact_secrets(str(error)), error.reason, error.retry_after)
+
+
 async def poll_source(
     source: Source,
     store: Store,
@@ -267,9 +274,10 @@ async def poll_source(
     try:
         documents = await source.fetch(now, datetime.fromtimestamp(last_success, UTC) if last_success else None)
     except SourceError as exc:
-        store.save_source_failure(source.name, str(exc), clock())
-        log.warning("poll failed: %s", exc, extra={"source": source.name, "error": exc.reason})
-        return PollOutcome(source.name, False, error=str(exc), reason=exc.reason, retry_after=exc.retry_after)
+        message = redact_secrets(str(exc))  # recorded, printed and told to the ops target: no secret in it
+        store.save_source_failure(source.name, message, clock())
+        log.warning("poll failed: %s", message, extra={"source": source.name, "error": exc.reason})
+        return PollOutcome(source.name, False, error=message, reason=exc.reason, retry_after=exc.retry_after)
     if isinstance(source, Conditional) and source.unchanged:  # nothing to parse, diff or evaluate...
         if not store.unread.load_unread([source.name]):
             store.save_source_checked(source.name, clock())
@@ -278,7 +286,8 @@ async def poll_source(
     crash_point("after_fetch")
     failed_parts = tuple(source.part_failures) if isinstance(source, PartwiseSource) else ()
     reread = Reread() if baseline else await reread_watched(source, store, documents, now)
-    documents, failed_parts = [*documents, *reread.documents], (*failed_parts, *reread.failures)
+    documents = [*documents, *reread.documents]
+    failed_parts = tuple((part, redacted(error)) for part, error in (*failed_parts, *reread.failures))
     for _, error in failed_parts:
         log.warning("part of the poll failed: %s", error, extra={"source": source.name, "error": error.reason})
 

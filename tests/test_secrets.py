@@ -117,3 +117,74 @@ async def test_slack_token_never_leaks(fake_fr, tmp_path, caplog):
     assert "delivery failed" in caplog.text
     assert CANARY not in caplog.text
     assert CANARY.encode() not in database_bytes(tmp_path / "data")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "feed:x: request to reader:pw@127.0.0.1:8080 failed: refused",
+            "feed:x: request to ***@127.0.0.1:8080 failed: refused",
+            id="user-and-password-before-a-host",
+        ),
+        pytest.param("timed out after 30s (TOKEN@host.example)", "timed out after 30s (***@host.example)", id="token"),
+        pytest.param("https://u:p@ss@example.com/feed", "https://***@example.com/feed", id="at-sign-in-password"),
+        pytest.param("http://[::1/a?api_key=K&page=2", "http://[::1/a?api_key=***&page=***", id="query"),
+        pytest.param("bad url 'https://x.example/p?token=abc'", "bad url 'https://x.example/p?token=***'", id="quoted"),
+        pytest.param("u:p@[::1]:80", "***@[::1]:80", id="ipv6-host"),
+        pytest.param("federal_register: unexpected status 503 from www.federalregister.gov", None, id="plain"),
+        pytest.param("@channel R&D results: a = b", None, id="no-host-no-query"),
+        pytest.param("request to ***@h failed ?k=***", None, id="idempotent"),
+    ],
+)
+def test_redact_secrets(text: str, expected: str | None) -> None:
+    from monitor.core.redaction import redact_secrets
+
+    assert redact_secrets(text) == (text if expected is None else expected)
+
+
+async def test_a_source_url_with_credentials_never_leaks_through_its_errors(tmp_path, receiver):
+    """A feed whose URL carries a user and password (and a key in its query) cannot be reached: its error reaches
+    the store, /readyz, `status`, what `run --once` prints, the log and the ops target, none with the secret."""
+    import socket
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from monitor.web import build_web_app
+
+    with socket.socket() as sock:  # a port nothing listens on: the poll fails with a connection error
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\nops_alert_after_failures = 1\n'
+            'log_level = "DEBUG"\n[federal_register]\nenabled = false\n'
+            f'[[feeds]]\nname = "private"\nurl = "http://reader:{CANARY}@127.0.0.1:{closed}/feed?key={CANARY}"\n'
+            f'[targets.ops]\nurl = "{receiver.url()}"\n'
+        )
+    )
+    outputs = [await fr_monitor("run", "--once", "--config", str(config))]
+    outputs += [await fr_monitor("status", *json, "--config", str(config)) for json in ((), ("--json",))]
+    assert outputs[0][0] == 1 and "feed:private" in outputs[0][2] and "failed" in outputs[0][2]
+    assert len(receiver.received) == 1  # the ops target was told, with the error
+    for code, out, err in outputs:
+        assert CANARY not in out and CANARY not in err, (code, out, err)
+    assert CANARY not in str(receiver.received)
+    assert CANARY.encode() not in database_bytes(tmp_path / "data")
+
+    app = App(load_settings(config))
+    client = TestClient(TestServer(build_web_app(app, app.loops.last_beat), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        for _ in range(3):  # enough in a row for /readyz to name the loop and its latest error
+            app.loops.failed("dispatcher", ValueError(f"no route to http://reader:{CANARY}@example.com/?key={CANARY}"))
+        response = await client.get("/readyz")
+        body = await response.text()
+        page = await (await client.get("/")).text()
+    finally:
+        await client.close()
+        await app.close()
+    assert response.status == 503 and "feed:private" in body and "***@127.0.0.1" in body and "dispatcher" in body
+    assert CANARY not in body and CANARY not in page
+    assert CANARY not in app.loops.health["dispatcher"].last_error
