@@ -63,6 +63,24 @@ def test_a_mounted_config_combines_with_what_the_image_sets(mounted: str, monkey
     assert len(settings.pages) == 2 and settings.ecfr.enabled and settings.public_inspection.enabled
 
 
+def test_the_environment_beats_the_file_which_beats_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Key by key, even inside one table: the file's [web] reaches the nested section, the environment
+    overrides one of its keys, and the key neither sets keeps its default."""
+    config = tmp_path / "monitor.toml"
+    config.write_text("log_level = 'debug'\nops_alert_after_failures = 5\n[web]\nhost = '10.0.0.9'\nport = 9000\n")
+    settings = load_settings(config)
+    assert (settings.log_level, settings.ops_alert_after_failures) == ("DEBUG", 5)
+    assert (settings.web.host, settings.web.port, settings.web.enabled) == ("10.0.0.9", 9000, True)
+    monkeypatch.setenv("MONITOR_WEB__PORT", "9100")
+    monkeypatch.setenv("MONITOR_LOG_LEVEL", "error")
+    settings = load_settings(config)
+    assert (settings.log_level, settings.ops_alert_after_failures) == ("ERROR", 5)
+    assert (settings.web.host, settings.web.port, settings.web.enabled) == ("10.0.0.9", 9100, True)
+    assert settings.federal_register.interval == 900.0  # neither says: the default
+
+
 # -- check-config tells the whole truth ------------------------------------------------------------------
 
 
@@ -177,6 +195,17 @@ def test_enumerated_values_in_any_case(tmp_path: Path) -> None:
     assert settings.log_level == "INFO" and settings.log_format == "json"
     assert settings.targets["t"].events == ["published"]
     assert settings.watchlists[0].types == ["RULE"] and settings.watchlists[0].full_text == "without_abstract"
+
+
+def test_a_file_key_means_exactly_what_it_says(tmp_path: Path) -> None:
+    """The file's tables are the model's keyword arguments, yet a key in another case is no setting (as in
+    TOML), and one starting with "_" is not taken as an option of the model itself (_env_file, _secrets_dir)."""
+    found = problems(tmp_path, "Log_Level = 'debug'\n_env_file = 'x.env'\n[WEB]\nport = 9000\n")
+    assert sorted(p.removeprefix(f"{tmp_path / 'c.toml'}: ") for p in found) == [
+        "Log_Level: unknown key; did you mean 'log_level'?",
+        "WEB: unknown key (check the spelling; see config/monitor.example.toml)",
+        "_env_file: unknown key (check the spelling; see config/monitor.example.toml)",
+    ]
 
 
 # -- relative paths ----------------------------------------------------------------------------------------

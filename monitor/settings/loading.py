@@ -18,7 +18,7 @@ from pydantic import (
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
 from monitor.registry import KINDS
-from monitor.settings.model import _FILE_DATA, Settings
+from monitor.settings.model import Settings
 from monitor.settings.sections import WebSettings
 from monitor.settings.targets import TargetSettings, _default_targets
 from monitor.sources.kind import SourceKind
@@ -190,13 +190,14 @@ def load_settings(path: Path | str | None = None, secrets: bool = True) -> Setti
     where = str(file) if file is not None else "built-in defaults and MONITOR_ environment"
     problems: list[str] = []
     settings: Settings | None = None
-    token = _FILE_DATA.set(data)
+    # No setting starts with "_", and such a key would reach Settings() as one of its own options (_env_file,
+    # _secrets_dir...) rather than as a table: it is named as the model names every other unknown key.
+    options = [key for key in data if key.startswith("_")]
     try:
-        settings = Settings()
+        settings = Settings(**{key: value for key, value in data.items() if key not in options})
     except ValidationError as exc:
         problems += [_describe(e, where, data) for e in exc.errors()]
-    finally:
-        _FILE_DATA.reset(token)
+    problems += [_describe({"loc": (key,), "msg": "", "type": "extra_forbidden"}, where, data) for key in options]
     problems += _cross_problems(data, settings, where)
     if settings is None:  # what the model could not reach past the first problems, checked part by part
         problems += _query_problems(data, where)

@@ -1,5 +1,6 @@
 """The whole configuration as one typed model. Precedence, strongest first: MONITOR_ environment variables,
-then the TOML file, then the built-in defaults.
+then the TOML file, then the built-in defaults. The file's tables come in as keyword arguments
+(`Settings(**tables)`, see loading.load_settings), which pydantic-settings' own init source reads.
 
 The service's own keys are declared here (ServiceSettings); each kind of source brings its table from its own
 folder, and `Settings` is ServiceSettings with one field per kind in monitor.registry. Code reads a source's
@@ -7,13 +8,12 @@ table by its kind, `settings.section(ECFR)`, typed as the kind declares it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BeforeValidator, Field, create_model
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.config_file import DEFAULT_DATA_DIR
 from monitor.core.routing import Routing, TargetRoute
@@ -30,7 +30,11 @@ T = TypeVar("T")
 class ServiceSettings(BaseSettings):
     """The keys of the service itself; `Settings` adds each kind of source's table."""
 
-    model_config = SettingsConfigDict(env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True)
+    # case_sensitive: the file's keys mean exactly what they say, as TOML's do ("Log_Level" is an unknown key, not
+    # log_level); environment names match in any case all the same (settings_customise_sources).
+    model_config = SettingsConfigDict(
+        env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True, case_sensitive=True
+    )
 
     data_dir: Path = DEFAULT_DATA_DIR
     allow_private_targets: bool = False
@@ -54,7 +58,8 @@ class ServiceSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, file_secret_settings, _FileSource(settings_cls))
+        """The environment, then the file's tables (the keyword arguments), then the defaults (always last)."""
+        return (EnvSettingsSource(settings_cls, case_sensitive=False), init_settings)
 
     def section(self, kind: SourceKind[T]) -> T:
         """A kind of source's table."""
@@ -70,20 +75,6 @@ class ServiceSettings(BaseSettings):
 
     def routing(self) -> Routing:
         return Routing({name: TargetRoute(frozenset(t.events), t.digest) for name, t in self.targets.items()})
-
-
-# The parsed TOML file for the load under way; the file source reads it (pydantic-settings builds sources
-# from the class, so the data travels beside it rather than through the constructor, which would outrank
-# the environment).
-_FILE_DATA: ContextVar[Mapping[str, Any]] = ContextVar("_FILE_DATA")
-
-
-class _FileSource(PydanticBaseSettingsSource):
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return _FILE_DATA.get({}).get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(_FILE_DATA.get({}))
 
 
 def settings_model(kinds: Sequence[SourceKind[Any]]) -> type[ServiceSettings]:
