@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from monitor.core.clock import Clock
 from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher
 from monitor.core.redaction import redact_secrets
@@ -27,7 +28,7 @@ from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
 from monitor.sources.protocols import Conditional, Source
 from monitor.store.store import Store
-from monitor.testhooks import wall_clock
+from monitor.testhooks import SYSTEM_CLOCK
 
 log = logging.getLogger("monitor.app")
 
@@ -37,9 +38,11 @@ def build_matcher(settings: Settings) -> Matcher:
 
 
 class App:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = wall_clock, read_only: bool = False) -> None:
-        """`read_only` (for `explain`): the stored history read-only (an empty one when the folder has none),
-        no sources to poll and no targets, so no secret is read and nothing is written."""
+    def __init__(self, settings: Settings, clock: Callable[[], float] = SYSTEM_CLOCK, read_only: bool = False) -> None:
+        """`clock` is the app's time; when it is a whole Clock (monitor.core.clock) the HTTP layer's waits pass
+        on it too, and a bare function of time (a test that only sets the time of day) leaves them on the
+        system's. `read_only` (for `explain`): the stored history read-only (an empty one when the folder has
+        none), no sources to poll and no targets, so no secret is read and nothing is written."""
         self.settings = settings
         self.clock = clock
         self.store = Store.open_for_reading(settings.data_dir) if read_only else Store.open(settings.data_dir)
@@ -51,6 +54,7 @@ class App:
         self.loops = Loops(self.metrics)  # the long-lived loops' health and heartbeat, for /healthz and /readyz
         fr = settings.section(FEDERAL_REGISTER)
         fr_host = urlsplit(fr.base_url).netloc
+        waits = clock if isinstance(clock, Clock) else SYSTEM_CLOCK
         self.http = HttpClient(
             contact=settings.http.contact,
             timeout=settings.http.timeout,
@@ -61,8 +65,10 @@ class App:
                 {
                     fr_host: fr.requests_per_second,
                     FULL_TEXT_RATE_KEY: fr.full_text_requests_per_second,
-                }
+                },
+                clock=waits,
             ),
+            clock=waits,
         )
         self.sources: list[Source] = [] if read_only else build_sources(settings, self.http, self.store.snapshots)
         self.evaluator = Evaluator(build_matcher(settings))

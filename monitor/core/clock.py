@@ -2,16 +2,33 @@
 
 The one place that shows and reads US Eastern time: alerts, the console and the CLI all print an instant as
 "2025-01-15 09:00 ET" (format_eastern_time, format_eastern_instant) and read a date or a date and time a person
-typed as US Eastern (eastern_timestamp)."""
+typed as US Eastern (eastern_timestamp).
+
+And what the app's clock is (Clock): the service runs on the system's (monitor.testhooks.SYSTEM_CLOCK); a test
+or a bench hands the app a fake one, and then every wait the app decides passes on fake time."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The app's time. Called, it is Unix time now (schedules, the store, alerts, an HTTP date's distance);
+    `monotonic` and `sleep` time the waits the HTTP layer decides: spacing per host, a Retry-After, the pause
+    before a retry. A wait is measured on `monotonic` alone, so a wall clock set back never stretches one."""
+
+    def __call__(self) -> float: ...
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
 
 
 def eastern_today(now: datetime) -> date:

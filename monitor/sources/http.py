@@ -9,6 +9,9 @@
   `Age` says so) are asked for again once with a query parameter that cache has never seen, and a second stale
   answer fails the poll: a stale list is never read as the current one;
 - every failure becomes a SourceError whose message starts with the source's name and says what went wrong.
+
+Every wait here (spacing, a Retry-After, the pause before a retry) is timed by the app's clock
+(monitor.core.clock.Clock): the system's in the service, a fake one in tests, where those waits pass at once.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import aiohttp
 
 from monitor import __version__
 from monitor.core.backoff import parse_retry_after
+from monitor.core.clock import Clock
+from monitor.testhooks import SYSTEM_CLOCK
 
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
@@ -115,32 +120,33 @@ class Response:
 
 class HostSpacing:
     """At most `rate` requests a second to each host, spaced evenly; and none at all to a host that asked us
-    to wait (Retry-After) until that time has passed."""
+    to wait (Retry-After) until that time has passed. Time is `clock`'s monotonic reading, and its sleep."""
 
-    def __init__(self, rates: Mapping[str, float], default_rate: float = 5.0) -> None:
+    def __init__(self, rates: Mapping[str, float], default_rate: float = 5.0, clock: Clock = SYSTEM_CLOCK) -> None:
         self._rates = dict(rates)
         self._default = default_rate
+        self.clock = clock
         self._next: dict[str, float] = {}
         self._blocked_until: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def block(self, host: str, seconds: float) -> None:
-        until = time.monotonic() + seconds
+        until = self.clock.monotonic() + seconds
         self._blocked_until[host] = max(until, self._blocked_until.get(host, 0.0))
 
     def blocked_for(self, host: str) -> float:
-        return max(0.0, self._blocked_until.get(host, 0.0) - time.monotonic())
+        return max(0.0, self._blocked_until.get(host, 0.0) - self.clock.monotonic())
 
     async def wait(self, host: str) -> None:
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             start = max(now, self._next.get(host, 0.0), self._blocked_until.get(host, 0.0))
             if start > now:
-                await asyncio.sleep(start - now)
+                await self.clock.sleep(start - now)
             # The next slot counts from when this request was really let go, not from when it was due: a sleep
             # that overran (a loaded machine) must not let the next request follow it closer than the rate allows.
-            self._next[host] = time.monotonic() + 1.0 / self._rates.get(host, self._default)
+            self._next[host] = self.clock.monotonic() + 1.0 / self._rates.get(host, self._default)
 
 
 class HttpClient:
@@ -153,14 +159,18 @@ class HttpClient:
         spacing: HostSpacing | None = None,
         on_stale: Callable[[str], object] | None = None,
         on_not_modified: Callable[[str], object] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """`clock` times the pauses before retries and reads a Retry-After date; `spacing` has its own (the
+        app hands both the same)."""
         agent = f"fr-monitor/{__version__}"
         if contact:
             agent += f" (+{contact})"
         self.user_agent = agent
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        self.spacing = spacing or HostSpacing({})
+        self.clock = clock
+        self.spacing = spacing or HostSpacing({}, clock=clock)
         self.on_stale = on_stale
         self.on_not_modified = on_not_modified
         self._session: aiohttp.ClientSession | None = None
@@ -278,14 +288,14 @@ class HttpClient:
             except SourceError as exc:
                 if exc.reason != "timeout" or last:
                     raise
-                await asyncio.sleep(RETRY_BASE * 2**attempt)
+                await self.clock.sleep(RETRY_BASE * 2**attempt)
                 continue
             if response.status == 304 and cached:
                 if self.on_not_modified is not None:
                     self.on_not_modified(component)
                 return Response(response.url, 200, response.headers, cached[2], not_modified=True)
             if response.status == 429 or response.status >= 500:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock())
                 if retry_after is not None:
                     self.spacing.block(host, retry_after)
                 if last or (retry_after is not None and retry_after > MAX_RETRY_WAIT):
@@ -295,7 +305,7 @@ class HttpClient:
                         retry_after,
                     )
                 if retry_after is None:
-                    await asyncio.sleep(RETRY_BASE * 2**attempt)
+                    await self.clock.sleep(RETRY_BASE * 2**attempt)
                 continue  # the spacing waits out a Retry-After before the next request
             if remember and response.status == 200 and len(response.body) <= MAX_CACHED_BODY:
                 etag, modified = response.headers.get("ETag", ""), response.headers.get("Last-Modified", "")

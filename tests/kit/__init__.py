@@ -1,7 +1,7 @@
 """The test kit: what more than one test module needs, in one place, so test modules never import each other.
 
 - fakes: in-process fakes on 127.0.0.1 (the Federal Register API, an alert receiver) and document builders
-- clock: a fake clock, US Eastern times for simulated steps, the machine-time-zone fixture
+- clock: a fake clock (its waits pass at once), US Eastern times for simulated steps
 - service: one `run --once` of the service in this process; one fr-monitor command in its own process
 - smtp: an SMTP sink for e-mail targets
 - console_store: a realistic store for the console
