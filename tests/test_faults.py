@@ -4,6 +4,7 @@ The flaky upstream throws, in a seeded order, 5xx bursts, 429 with Retry-After i
 date, read timeouts, truncated JSON, a 200 HTML maintenance page, empty results, a missing field, a gzip
 bomb and a redirect to another host, between real new documents. Expected: no false alert, no crash,
 nothing stored lost, no request before a Retry-After expires, and the first poll after a fault recovers.
+The app runs on a fake clock (tests.kit.clock.Clock): a Retry-After is waited out, and checked, on fake time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import email.utils
 import gzip
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from aiohttp import web
 
 from monitor.app import App
 from monitor.settings.loading import load_settings
+from tests.kit.clock import Clock, at
 from tests.kit.fakes import FakeFederalRegister, Receiver, offline, synthetic_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,20 +39,22 @@ FAULTS = [
 
 
 class FlakyFederalRegister(FakeFederalRegister):
-    """The fake Federal Register, with one scripted fault per request while `fault` is set."""
+    """The fake Federal Register, with one scripted fault per request while `fault` is set. It tells time by
+    the app's fake clock: `monotonic` for when a request came, the clock's Unix time for an HTTP date."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         super().__init__()
+        self.clock = clock
         self.fault: str | None = None
         self.remaining = 0
         self.times: list[float] = []
-        self.not_before = 0.0  # loop time before which a request breaks the Retry-After promise
+        self.not_before = 0.0  # fake monotonic time before which a request breaks the Retry-After promise
         self.early: list[float] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        now = asyncio.get_running_loop().time()
+        now = self.clock.monotonic()
         self.times.append(now)
-        if now < self.not_before:
+        if now < self.not_before - 1e-9:  # (a fake sleep's sum may miss its end by a float's last bit)
             self.early.append(now)
         if self.fault is None or self.remaining <= 0:
             return await super().handle(request)
@@ -63,11 +66,11 @@ class FlakyFederalRegister(FakeFederalRegister):
             self.not_before = now + 2
             return web.json_response({"status": 429}, status=429, headers={"Retry-After": "2"})
         if fault == "429_http_date":
-            self.not_before = now + 1
-            when = email.utils.formatdate(time.time() + 3, usegmt=True)  # whole seconds: at least 2 s away
+            self.not_before = now + 3  # the fake clock's Unix time is whole seconds: exactly 3 s away
+            when = email.utils.formatdate(self.clock() + 3, usegmt=True)
             return web.json_response({"status": 429}, status=429, headers={"Retry-After": when})
         if fault == "read_timeout":
-            await asyncio.sleep(3)
+            await asyncio.sleep(2)  # past the client's 0.5 s timeout (aiohttp's own, so on real time)
             return web.json_response({})
         if fault == "truncated_json":
             return web.Response(
@@ -91,7 +94,8 @@ class FlakyFederalRegister(FakeFederalRegister):
 
 async def test_flaky_upstream_seeded(tmp_path, serve):
     rng = random.Random(20261126)
-    fake = FlakyFederalRegister()
+    clock = Clock(at("2026-11-25 10:00"))
+    fake = FlakyFederalRegister(clock)
     app_ = web.Application()
     app_.router.add_get("/api/v1/documents.json", fake.handle)
     app_.router.add_get("/api/v1/documents", fake.handle)
@@ -103,12 +107,12 @@ async def test_flaky_upstream_seeded(tmp_path, serve):
             offline(
                 f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n[web]\nenabled = false\n'
                 f'[federal_register]\nbase_url = "{fake.base_url}"\nper_page = 100\n'
-                "[http]\ntimeout = 1\nmax_response_bytes = 1048576\n"
+                "[http]\ntimeout = 0.5\nmax_response_bytes = 1048576\n"
                 f'[delivery]\nbackoff_base = "0s"\n[targets.hook]\nurl = "{receiver.url()}"\n'
                 "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
             )
         )
-        app = App(load_settings(config))
+        app = App(load_settings(config), clock=clock)
         await app.run_once()
         expected: list[str] = []
         order = rng.sample(FAULTS, len(FAULTS))
@@ -139,6 +143,7 @@ async def test_flaky_upstream_seeded(tmp_path, serve):
             assert recovered.ok, (fault, recovered.error)
             assert [r["message"].split("\n")[0].rsplit(" ", 1)[-1] for r in receiver.received] == expected
         assert fake.early == [], "a request was sent before its Retry-After expired"
+        assert len(fake.times) > 2 * len(FAULTS)  # the check above saw every request
         assert app.store.integrity_check() == "ok"
         await app.close()
     finally:

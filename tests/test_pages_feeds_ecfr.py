@@ -3,7 +3,6 @@ layer's size cap, redirect rule and Retry-After."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import itertools
 from collections.abc import AsyncIterator
@@ -17,9 +16,11 @@ from aiohttp.test_utils import TestServer
 
 from monitor.app import App
 from monitor.settings.loading import load_settings
+from monitor.sources import http as http_layer
 from monitor.sources.feeds.source import FeedError, parse_feed
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HostSpacing, HttpClient, SourceError
 from monitor.sources.pages.source import PageError, parse_page
+from tests.kit.clock import Clock
 from tests.kit.fakes import FIXTURES, Receiver, ai_diffusion_rule, offline
 from tests.kit.fixtures import serving
 
@@ -464,8 +465,9 @@ def test_ecfr_refuses_entity_tricks(xml: str) -> None:
 
 @dataclass
 class Upstream:
-    hits: list[float] = field(default_factory=list)
+    hits: list[float] = field(default_factory=list)  # the fake clock's monotonic time of each request
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    clock: Clock = field(default_factory=Clock)  # hand it to the client: its waits pass on it, at once
 
 
 @serving
@@ -473,7 +475,7 @@ async def upstream() -> AsyncIterator[tuple[Upstream, TestServer]]:
     state = Upstream()
 
     async def limited(_: web.Request) -> web.Response:
-        state.hits.append(asyncio.get_running_loop().time())
+        state.hits.append(state.clock.monotonic())
         if state.script:
             status, headers = state.script.pop(0)
             return web.json_response({"status": status}, status=status, headers=headers)
@@ -517,10 +519,22 @@ async def test_redirects_only_within_the_same_host(upstream):
 async def test_retry_after_is_honoured(upstream):
     state, server = upstream
     state.script = [(429, {"Retry-After": "2"}), (503, {"Retry-After": "1"})]
-    async with HttpClient() as http:
+    async with HttpClient(clock=state.clock) as http:
         assert await http.get_json("test", str(server.make_url("/limited"))) == {"ok": True}
     first, second, third = state.hits
-    assert second - first >= 1.95 and third - second >= 0.95  # no request before Retry-After expired
+    # no request before its Retry-After expired (to a float's last bit: the fake sleeps are sums)
+    assert second - first >= 2 - 1e-9 and third - second >= 1 - 1e-9
+
+
+async def test_a_failed_request_is_retried_after_a_doubling_pause(upstream, monkeypatch):
+    monkeypatch.setattr(http_layer, "RETRY_BASE", 1.0)  # the service's own pauses, 1 s then 2 s, on fake time
+    state, server = upstream
+    state.script = [(503, {}), (502, {})]
+    spacing = HostSpacing({}, default_rate=10_000, clock=state.clock)  # spacing a ten-thousandth of a second
+    async with HttpClient(clock=state.clock, spacing=spacing) as http:
+        assert await http.get_json("test", str(server.make_url("/limited"))) == {"ok": True}
+    first, second, third = state.hits
+    assert second - first >= 1 - 1e-9 and third - second >= 2 - 1e-9
 
 
 async def test_long_retry_after_ends_the_poll_and_blocks_the_host(upstream):
