@@ -59,7 +59,8 @@ def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
 
     if "data_dir" in data:
         data["data_dir"] = resolve(data["data_dir"])
-    for target in (data.get("targets") or {}).values():
+    targets = data.get("targets")
+    for target in targets.values() if isinstance(targets, dict) else ():  # not a table: the model says so
         if isinstance(target, dict) and "url_file" in target:
             target["url_file"] = resolve(target["url_file"])
     for section, key in (("regulations_gov", "api_key_file"), ("web", "password_file")):

@@ -123,7 +123,8 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
         watchlists = [w.model_dump() for w in settings.watchlists]
         targets = set(settings.targets)
     else:
-        watchlists = [w for w in data.get("watchlists", []) if isinstance(w, dict)]
+        raw_watchlists = data.get("watchlists")  # not a list of tables: the model says so
+        watchlists = [w for w in raw_watchlists if isinstance(w, dict)] if isinstance(raw_watchlists, list) else []
         raw_targets = data.get("targets")
         targets = set(raw_targets) if isinstance(raw_targets, dict) else set(_default_targets())
     entries = {kind.section: _entry_names(kind, settings, data) for kind in KINDS if kind.entries is not None}

@@ -1,0 +1,55 @@
+"""A config file whose values have the wrong shape (a list where a table goes, a number where a list goes...)
+is refused with a message naming the key, never a traceback: every key the model knows, at the top level and in
+each table, is given each wrong shape in turn."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from monitor.settings.loading import ConfigError, load_settings
+from monitor.settings.model import Settings
+
+# TOML values of every shape: a number, a string, a list of numbers, an empty list, a table with a stray key.
+SHAPES = ["3", "'x'", "[1]", "[]", "{ stray = 1 }"]
+
+
+def _key_paths() -> list[str]:
+    paths = []
+    for name, field in Settings.model_fields.items():
+        paths.append(name)
+        table = field.annotation
+        if isinstance(table, type) and issubclass(table, BaseModel):
+            paths += [f"{name}.{key}" for key in table.model_fields]
+    return paths
+
+
+def _toml(path: str, shape: str) -> str:
+    if "." not in path:
+        return f"{path} = {shape}\n"
+    table, key = path.split(".")
+    return f"[{table}]\n{key} = {shape}\n"
+
+
+@pytest.mark.parametrize("path", _key_paths())
+def test_a_value_of_the_wrong_shape_is_a_config_error_naming_its_key(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/x")
+    config = tmp_path / "monitor.toml"
+    refused = 0
+    for shape in SHAPES:
+        config.write_text(_toml(path, shape))
+        tomllib.loads(config.read_text())  # the file itself is valid TOML: only the shape is wrong
+        try:
+            load_settings(config)
+        except ConfigError as exc:
+            refused += 1
+            named: Any = path.split(".")[0]
+            assert all(str(config) in p for p in exc.problems), exc.problems
+            assert any(named in p for p in exc.problems), (shape, exc.problems)
+    assert refused >= 2, f"{path}: most wrong shapes should be refused"
