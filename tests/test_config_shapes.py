@@ -1,12 +1,13 @@
 """A config file whose values have the wrong shape (a list where a table goes, a number where a list goes...)
-is refused with a message naming the key, never a traceback: every key the model knows, at the top level and in
-each table, is given each wrong shape in turn."""
+is refused with a message naming the key, never a traceback: every key the model knows, at the top level, in
+each table and in an entry of each list or map of tables (pages, feeds, watchlists, targets), is given each wrong
+shape in turn."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import BaseModel
@@ -18,6 +19,15 @@ from monitor.settings.model import Settings
 SHAPES = ["3", "'x'", "[1]", "[]", "{ stray = 1 }"]
 
 
+# An entry of each list or map of tables that is valid on its own: each of its keys is then made wrong in turn.
+ENTRIES = {
+    "pages": ("[[pages]]", {"name": "'p'", "url": "'http://127.0.0.1:9/'"}),
+    "feeds": ("[[feeds]]", {"name": "'f'", "url": "'http://127.0.0.1:9/feed'"}),
+    "watchlists": ("[[watchlists]]", {"name": "'w'", "query": "'chips'"}),
+    "targets": ("[targets.t]", {"url": "'json://127.0.0.1:9/'"}),
+}
+
+
 def _key_paths() -> list[str]:
     paths = []
     for name, field in Settings.model_fields.items():
@@ -25,6 +35,9 @@ def _key_paths() -> list[str]:
         table = field.annotation
         if isinstance(table, type) and issubclass(table, BaseModel):
             paths += [f"{name}.{key}" for key in table.model_fields]
+        elif name in ENTRIES:
+            entry = get_args(table)[-1]
+            paths += [f"{name}.{key}" for key in entry.model_fields]
     return paths
 
 
@@ -32,6 +45,10 @@ def _toml(path: str, shape: str) -> str:
     if "." not in path:
         return f"{path} = {shape}\n"
     table, key = path.split(".")
+    if table in ENTRIES:
+        header, valid = ENTRIES[table]
+        values = {**valid, key: shape}
+        return header + "\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
     return f"[{table}]\n{key} = {shape}\n"
 
 

@@ -137,13 +137,18 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
     known_sources |= {kind.name + name for kind in KINDS if kind.entries is not None for name in entries[kind.section]}
     for index, watchlist in enumerate(watchlists):
         path = f"watchlists[{index}] ({watchlist.get('name')})"
-        for source in watchlist.get("sources") or []:
+        for source in _listed(watchlist.get("sources")):
             if source not in known_sources:
                 problems.append(f"{where}: {path}.sources: {_unknown('source', str(source), known_sources)}")
-        for target in watchlist.get("notify") or []:
+        for target in _listed(watchlist.get("notify")):
             if target not in targets:
                 problems.append(f"{where}: {path}.notify: {_unknown('target', str(target), targets)}")
     return problems
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list from the file, or nothing when it is something else (the model names that problem)."""
+    return value if isinstance(value, list) else []
 
 
 def _entry_names(kind: SourceKind[Any], settings: Settings | None, data: Mapping[str, Any]) -> list[str]:
