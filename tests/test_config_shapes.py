@@ -70,3 +70,31 @@ def test_a_value_of_the_wrong_shape_is_a_config_error_naming_its_key(
             assert all(str(config) in p for p in exc.problems), exc.problems
             assert any(named in p for p in exc.problems), (shape, exc.problems)
     assert refused >= 2, f"{path}: most wrong shapes should be refused"
+
+
+# A list or a table set in the environment is JSON to pydantic-settings; a value that is not must be named, with
+# how to write it, and never echoed (it may be a secret).
+NOT_JSON = [
+    # (variable, its value, how the message says to write it)
+    ("MONITOR_TARGETS", "slack=hooks", """'{"key": "value"}'"""),
+    ("MONITOR_FEDERAL_REGISTER", "{enabled", """'{"key": "value"}'"""),
+    ("MONITOR_FEDERAL_REGISTER__AGENCIES", "industry-and-security-bureau", """'["first", "second"]'"""),
+    ("monitor_ecfr__parts", "15:744", """'["first", "second"]'"""),
+    ("MONITOR_WATCHLISTS", "[{", """'["first", "second"]'"""),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "written"), NOT_JSON)
+def test_a_list_or_table_in_the_environment_that_is_not_json_is_named(
+    name: str, value: str, written: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/x")
+    monkeypatch.setenv("MONITOR_ECFR__INTERVAL", "5m")  # a plain value beside it is fine as it is
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(None)
+    assert raised.value.problems == [
+        f"environment variable {name}: not valid JSON: a list or a table set in the environment is written as "
+        f"JSON, like {name}={written}"
+    ]
+    assert value not in str(raised.value)

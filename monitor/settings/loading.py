@@ -4,6 +4,7 @@ naming where it is (the key path and file, or the environment variable) and what
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -11,10 +12,8 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import (
-    BaseModel,
-    ValidationError,
-)
+from pydantic import BaseModel, ValidationError
+from pydantic_settings import SettingsError
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
 from monitor.registry import KINDS
@@ -68,8 +67,8 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys the table at `loc` knows (walking the model: lists by index, targets by name), [] if unknown."""
+def _type_at(loc: tuple[int | str, ...]) -> Any:
+    """The type of the value at `loc` (walking the model: lists by index, targets by name), None if unknown."""
     node: Any = Settings
     for part in loc:
         node = _unwrap(node)
@@ -81,12 +80,43 @@ def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
         elif isinstance(node, type) and issubclass(node, BaseModel) and isinstance(part, str):
             field = node.model_fields.get(part)
             if field is None:
-                return []
+                return None
             node = field.annotation
         else:
-            return []
-    node = _unwrap(node)
-    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+            return None
+    return _unwrap(node)
+
+
+def _is_table(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the table at `loc` knows, [] if unknown."""
+    node = _type_at(loc)
+    return list(node.model_fields) if _is_table(node) else []
+
+
+def _unparsable_environment(exc: SettingsError) -> list[str]:
+    """pydantic-settings reads a list or a table from the environment as JSON, and stops at the first value
+    that is not: name each variable that holds one."""
+    found = []
+    for name, value in sorted(os.environ.items()):
+        if not name.upper().startswith("MONITOR_"):
+            continue
+        loc = tuple(part.lower() for part in name[len("MONITOR_") :].split("__"))
+        node = _type_at(loc)
+        if not (_is_table(node) or get_origin(node) in (list, dict)):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            example = '\'["first", "second"]\'' if get_origin(node) is list else "'{\"key\": \"value\"}'"
+            found.append(
+                f"environment variable {name}: not valid JSON: a list or a table set in the environment is written "
+                f"as JSON, like {name}={example}"
+            )
+    return found or [f"the environment: {exc}"]
 
 
 def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> str:
@@ -203,6 +233,8 @@ def load_settings(path: Path | str | None = None, secrets: bool = True) -> Setti
         settings = Settings(**{key: value for key, value in data.items() if key not in options})
     except ValidationError as exc:
         problems += [_describe(e, where, data) for e in exc.errors()]
+    except SettingsError as exc:
+        problems += _unparsable_environment(exc)
     problems += [_describe({"loc": (key,), "msg": "", "type": "extra_forbidden"}, where, data) for key in options]
     problems += _cross_problems(data, settings, where)
     if settings is None:  # what the model could not reach past the first problems, checked part by part
