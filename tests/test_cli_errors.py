@@ -5,6 +5,7 @@ closed pipe need a real process (as root, the process gives up the powers that l
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.store.store import DB_FILENAME, Store
+from tests.kit.fakes import FakeFederalRegister
 
 COMMANDS = {
     "run": ["run"],
@@ -51,11 +53,11 @@ BAD_ARGUMENTS = {
 FOLDER_COMMANDS = [c for c in COMMANDS if c not in ("healthcheck", "test-notify")]
 
 
-def _config(tmp_path: Path, data_dir: Path | str, extra: str = "") -> Path:
+def _config(tmp_path: Path, data_dir: Path | str, extra: str = "", api: str = "http://127.0.0.1:9/api/v1/") -> Path:
     config = tmp_path / "monitor.toml"
     config.write_text(
         f'data_dir = "{data_dir}"\npages = []\n'
-        '[federal_register]\nbase_url = "http://127.0.0.1:9/api/v1/"\n'  # nothing listens: no request leaves
+        f'[federal_register]\nbase_url = "{api}"\n'  # by default nothing listens: no request leaves
         "[public_inspection]\nenabled = false\n[ecfr]\nenabled = false\n[web]\nenabled = false\n" + extra
     )
     return config
@@ -390,3 +392,22 @@ def test_an_unexpected_error_is_one_line_unless_a_traceback_is_asked_for(
     monkeypatch.setenv("FR_MONITOR_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="a bug"):
         main(["deliveries", "--config", str(_config(tmp_path, tmp_path / "data"))])
+
+
+async def test_an_id_that_names_nothing_is_one_line_and_exit_2(
+    fake_fr: FakeFederalRegister, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A delivery, silence, target, watchlist or document that does not exist is the input's fault, as a bad
+    argument is: exit 2 from every command, not 1 (which says the command ran into a problem). (`alerts
+    --watchlist` is a filter over the history, which may hold watchlists the configuration no longer has.)"""
+    config = str(_config(tmp_path, tmp_path / "data", api=fake_fr.base_url))
+    Store.open(tmp_path / "data").close()  # a folder a service ran in, with nothing in it
+    for argv, said in (
+        (["retry", "99"], "no unsent delivery with id 99"),
+        (["silence", "expire", "42"], "no silence with id 42"),
+        (["test-notify", "nope"], "no target named 'nope'"),
+        (["backfill", "--since", "2026-01-05", "--watchlist", "nope"], "no watchlist named 'nope'"),
+        (["explain", "2099-99999"], "no Federal Register document has that number"),
+    ):
+        code, out, err = await asyncio.to_thread(_run, capsys, *argv, "--config", config)
+        assert said in _one_line(code, out, err), argv

@@ -255,7 +255,7 @@ async def test_deliveries_retry_and_test_notify_commands(fake_fr, receiver, tmp_
     assert code == 0, err
     assert len(receiver.received) == 1
     code, _, err = await fr_monitor("retry", "99", "--config", str(config))
-    assert code == 1 and "no unsent delivery with id 99" in err
+    assert code == 2 and "no unsent delivery with id 99" in err
 
     code, out, err = await fr_monitor("test-notify", "hook", "--config", str(config))
     assert code == 0, err

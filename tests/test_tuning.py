@@ -138,7 +138,7 @@ types = ["NOTICE"]
     assert code == 0, err
     assert "ai: MATCHES" in out and "notices-only" not in out
     code, _, err = await fr_monitor("explain", "2099-99999", "--config", str(config))
-    assert code == 1 and "Record Not Found" in err
+    assert code == 2 and "Record Not Found" in err and "no Federal Register document has that number" in err
 
 
 async def test_explain_evaluates_what_the_alerts_evaluated(fake_fr, receiver, write_config):

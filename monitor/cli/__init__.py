@@ -5,7 +5,8 @@ else from the configuration, so they find it without building the settings model
 and building the model is most of a command's start; see monitor.config_file).
 
 Exit codes: 0 done; 1 the command ran into a problem (with `run --once`: a source failed); 2 the command cannot
-run as asked: its arguments, the configuration, the data folder, or its output closed early. No traceback reaches
+run as asked: its arguments (an id or name that names nothing among them), the configuration, the data folder, or
+its output closed early. No traceback reaches
 a person: each of these is one line on stderr that names what is wrong and what to do (a configuration with
 several problems lists each), and an unexpected error is one line too (FR_MONITOR_TRACEBACK=1 shows the traceback,
 for a bug report).

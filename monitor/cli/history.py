@@ -19,6 +19,7 @@ from monitor.store.lock import service_running
 from monitor.store.store import Store
 
 T = TypeVar("T")
+EXIT_INPUT = 2  # an id that names nothing, like every input the command cannot use (monitor.cli)
 
 
 def read(data_dir: Path, query: Callable[[Store], T], write: bool = False) -> T:
@@ -158,7 +159,7 @@ def retry(data_dir: Path, delivery_id: int | None, now: float) -> int:
     queued = read(data_dir, lambda store: store.outbox.retry_deliveries(now, delivery_id), write=True)
     if delivery_id is not None and not queued:
         print(f"fr-monitor: no unsent delivery with id {delivery_id} (see `fr-monitor deliveries`)", file=sys.stderr)
-        return 1
+        return EXIT_INPUT
     if not queued:
         print("no dead deliveries: nothing to queue again")
         return 0

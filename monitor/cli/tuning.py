@@ -98,6 +98,13 @@ async def explain(settings: Settings, args: argparse.Namespace) -> int:
     try:
         evidence, explanations = await explain(app, args.document_number, args.watchlist)
     except SourceError as exc:
+        if exc.reason == "http_404":  # the documents API knows no such number: the input, not the network
+            print(
+                f"fr-monitor: cannot explain {args.document_number}: no Federal Register document has that number, "
+                f"stored or in the documents API ({exc})",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         print(f"fr-monitor: cannot explain {args.document_number}: {exc}", file=sys.stderr)
         return 1
     finally:
