@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from monitor.models import EVENTS, Document
 from monitor.notify.render import (
     SLACK_MESSAGE_LIMIT,
+    Message,
     channel_of,
     render_alert,
     render_digest,
@@ -120,6 +121,15 @@ def test_hostile_text_is_escaped_in_email(title: str, abstract: str, snippet: st
     hrefs = re.findall(r'href="([^"]*)"', message.body)
     assert all(OUR_LINKS.fullmatch(html.unescape(h)) for h in hrefs), hrefs
     assert "\n" not in message.title and "\r" not in message.title
+    assert_email_text_safe(message)
+
+
+def assert_email_text_safe(message: Message) -> None:
+    """What a reader sees of an e-mail (its subject, its body without tags, and the plain-text part Apprise makes
+    from it): no address a mail client would turn into a link, but the ones this module vouches for."""
+    text = html.unescape(re.sub(r"<[^>]*>", "", message.body))
+    for seen in (message.title, OUR_LINKS.sub("", text)):
+        assert not BARE_URL.search(seen), seen
 
 
 @pytest.mark.parametrize(
@@ -138,6 +148,8 @@ def test_known_attacks(title: str) -> None:
     message = render_alert(hostile(title), "slack")
     assert_slack_safe(message.title)
     assert_slack_safe(message.body)
+    email = render_alert(hostile(title, abstract=title, snippet=title), "email")
+    assert_email_text_safe(email)  # an e-mail client links bare URLs as a chat does
 
 
 def test_long_text_is_cut_visibly_never_dropped() -> None:
@@ -210,7 +222,6 @@ async def test_the_dispatcher_tells_ops_defused() -> None:
     from typing import Any, cast
 
     from monitor.notify.dispatcher import Dispatcher
-    from monitor.notify.render import Message
     from monitor.notify.sender import SendOutcome
     from monitor.settings import DeliverySettings
 

@@ -3,12 +3,12 @@
 Channels, chosen by the target URL's scheme (see `channel_of`):
     slack    plain text for Apprise's Slack plugin, which escapes & < > so nothing becomes markup
     email    a subject that says what happened, and an HTML body in which every upstream string is escaped
-             (Apprise adds the plain-text part)
+             and defused (Apprise adds the plain-text part)
     webhook  the versioned JSON payload documented in the README (`webhook://` and `webhooks://` targets)
     text     everything else (console, json://, ...): plain text
 
 Every string that came from upstream (titles, abstracts, snippets, diffs, notes) is untrusted. It passes
-through `defuse` before it is placed in a text or Slack message, so it can never mention a whole channel
+through `defuse` before it is placed in any message but the webhook's JSON, so it can never mention a whole channel
 (@channel, <!here>), address a user or channel (<@U…>, <#C…>), or become a link (<http://x|y>, a bare URL):
 a zero-width space breaks each trigger. Only the links this module builds itself are links. Long fields are
 cut visibly ("…"), and a message is kept under the channel's limit, never dropped.
@@ -212,17 +212,19 @@ def render_slack(alert: Alert) -> Message:
 
 def email_subject(alert: Alert) -> str:
     # A subject is one line: upstream newlines never reach a header.
-    return cut(" ".join(headline(alert).split()), 200)
+    return cut(" ".join(defuse(headline(alert)).split()), 200)
 
 
 def render_email(alert: Alert) -> Message:
+    """Upstream strings escaped (no markup) and defused (a mail client links bare URLs as a chat does: the only
+    links are the ones this module builds)."""
     esc = html.escape
     rows = []
     for label, value in _lines(alert):
         cell = f"<strong>{esc(label)}:</strong> " if label else ""
-        rows.append(f"<p>{cell}{esc(value)}</p>")
+        rows.append(f"<p>{cell}{esc(defuse(value))}</p>")
     links = " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in _links(alert))
-    body = f"<h2>{esc(headline(alert))}</h2>\n" + "\n".join(rows) + f"\n<p>{links}</p>"
+    body = f"<h2>{esc(defuse(headline(alert)))}</h2>\n" + "\n".join(rows) + f"\n<p>{links}</p>"
     return Message(email_subject(alert), body, "html")
 
 
