@@ -4,8 +4,9 @@ its alert reaching a local receiver, and what the schedule spends on the way.
     python bench/earliest.py [--label after]
     PYTHONPATH=<a checkout of older code> python bench/earliest.py --label before   # the same day, older code
 
-(The older code must have tests/kit/, which this bench takes its receiver from; the "before" figures in the
-README were taken from d5b9685, the code before issue 21, with this bench as it was then, importing tests.fakes.)
+(The older code must have tests/kit/, which this bench takes its receiver and fake clock from; the "before"
+figures in the README were taken from d5b9685, the code before issue 21, with this bench as it was then, importing
+tests.fakes.)
 
 A local Federal Register (127.0.0.1) serves one business day, Wednesday 2026-12-02 US Eastern, and the Saturday
 after: public inspection's current.json with an ETag (304 to a matching If-None-Match) and its
@@ -51,6 +52,7 @@ if str(ROOT) not in sys.path:
 from bench import bench_config  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.settings.loading import load_settings  # noqa: E402
+from tests.kit.clock import Clock  # noqa: E402
 from tests.kit.fakes import Receiver  # noqa: E402
 
 ET = ZoneInfo("America/New_York")
@@ -281,8 +283,8 @@ async def run_days(folder: Path, days: list[tuple[date, int]]) -> dict[str, Any]
         f'[targets.team]\nurl = "{receiver.url()}"\n'
         '[[watchlists]]\nname = "ai"\nquery = \'"artificial intelligence" | "model weights"\'\n',
     )
-    clock = [0.0]
-    app = App(load_settings(config), clock=lambda: clock[0])
+    clock = Clock(0.0)  # the HTTP layer's spacing passes on it too (this code), at once
+    app = App(load_settings(config), clock=clock)
     name, plan = planner()
     results: dict[str, Any] = {"planner": name, "days": {}}
     try:
@@ -300,7 +302,7 @@ async def run_days(folder: Path, days: list[tuple[date, int]]) -> dict[str, Any]
                 while marks and due >= marks[0]:
                     marks.pop(0)
                     parts.append((sum(upstream.requests.values()), sum(upstream.bytes_sent.values())))
-                clock[0] = upstream.now = due
+                clock.now = upstream.now = due
                 source = sources[source_name]
                 seen = len(receiver.received)
                 await app.poll(source)
