@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import date
 
@@ -14,6 +13,7 @@ from monitor.core.watchlist import CfrRange, Watchlist, WatchlistError
 from monitor.models import Agency, Document
 from monitor.settings.loading import load_settings
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
+from tests.kit.clock import Clock, at
 from tests.kit.fakes import synthetic_document
 
 BIS = Agency("Industry and Security Bureau", "industry-and-security-bureau")
@@ -139,16 +139,16 @@ async def test_full_text_fetched_once_politely_and_capped(fake_fr, receiver, wri
         fake_fr.add(synthetic_document(number, "Revisions to the EAR", raw_text_url=raw))
     fake_fr.full_texts[numbers[0]] = "preamble " + "controls on model weights"
     fake_fr.full_texts[numbers[1]] = "x " * 1000 + "model weights"  # beyond the cap: not searched
-    app = App(load_settings(config))
-    # When each download was let go by the rate limiter: measured at the client, since a request's arrival at
-    # the server can be late (a new connection) and make the next gap look short.
+    clock = Clock(at("2026-11-25 10:00"))  # the rate limiter's waits pass on it, at once
+    app = App(load_settings(config), clock=clock)
+    # When each download was let go by the rate limiter, on the fake clock.
     released: list[float] = []
     wait = app.http.spacing.wait
 
     async def timed_wait(key: str) -> None:
         await wait(key)
         if key == FULL_TEXT_RATE_KEY:
-            released.append(asyncio.get_running_loop().time())
+            released.append(clock.monotonic())
 
     app.http.spacing.wait = timed_wait  # type: ignore[method-assign]
     await app.run_once()
@@ -157,7 +157,7 @@ async def test_full_text_fetched_once_politely_and_capped(fake_fr, receiver, wri
     fetches = fake_fr.full_text_fetches
     assert sorted(n for n, _ in fetches) == sorted(numbers)  # the missing one (404) was tried too
     gaps = [b - a for a, b in itertools.pairwise(released)]
-    assert len(released) == 3 and all(gap >= 0.99 for gap in gaps), gaps  # at most one full-text download a second
+    assert len(released) == 3 and all(gap >= 1 - 1e-9 for gap in gaps), gaps  # at most one full-text download a second
     assert app.store.snapshots.load_full_text(numbers[0]) is not None
     assert len(app.store.snapshots.load_full_text(numbers[1]) or "") == 1000
     await app.close()
