@@ -217,7 +217,15 @@ def test_us_eastern_time_is_shown_in_one_place() -> None:
     assert elsewhere == {}
 
 
-SOURCE_NAMES = frozenset({"federal_register", "public_inspection", "ecfr", "regulations_gov", "page:", "feed:"})
+def _registered_source_names() -> frozenset[str]:
+    from monitor.registry import KINDS
+
+    return frozenset(kind.name for kind in KINDS)
+
+
+# Every kind's name (a prefix for pages and feeds), taken from the registry: a kind added there is covered by the
+# check below without this test being edited.
+SOURCE_NAMES = _registered_source_names()
 
 
 def _source_name_comparisons(tree: ast.AST) -> list[str]:
@@ -272,6 +280,9 @@ def test_sources_are_told_apart_by_their_names_in_models_only() -> None:
     assert _source_name_comparisons(ast.parse('filed = by_source["public_inspection"]'))
     assert _source_name_comparisons(ast.parse('for source, label in (("ecfr", "the eCFR"),): pass'))
     assert not _source_name_comparisons(ast.parse('heading = HEADINGS.get("public_inspection")'))
+    assert {"federal_register", "public_inspection", "ecfr", "regulations_gov", "page:", "feed:"} <= SOURCE_NAMES
+    for name in SOURCE_NAMES:  # each registered kind's name, a new one's too
+        assert _source_name_comparisons(ast.parse(f"ok = document.source == {name!r}")), name
 
 
 # The ways a module can name a kind of source: its name (or its prefix) written out, its settings section
