@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from monitor.sources.http import HttpClient
     from monitor.sources.protocols import Source
 
-__all__ = ["KINDS", "Described", "build_sources", "describe_sources", "source_names"]
+__all__ = ["KINDS", "Described", "build_sources", "describe_sources"]
 
 KINDS: tuple[SourceKind[Any], ...] = (FEDERAL_REGISTER, PUBLIC_INSPECTION, PAGES, FEEDS, ECFR, REGULATIONS_GOV)
 
@@ -42,8 +42,3 @@ def describe_sources(settings: Sections, now: datetime) -> tuple[list[Described]
     described = [d for kind in KINDS if kind.enabled(settings.section(kind)) for d in kind.describe(settings, now)]
     off = [kind.section for kind in KINDS if kind.listed_when_off and not kind.enabled(settings.section(kind))]
     return described, off
-
-
-def source_names(settings: Sections) -> set[str]:
-    """Every source the settings configure, on or off: what a watchlist's `sources` may name."""
-    return {name for kind in KINDS for name in kind.source_names(settings.section(kind))}

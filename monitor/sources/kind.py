@@ -56,14 +56,10 @@ class SourceKind(Generic[T]):
     build: Callable[[Sections, HttpClient, StoredSnapshots], list[Source]]
     describe: Callable[[Sections, datetime], list[Described]]
     # For kinds with one source per configured entry (pages, feeds): the entries' names. Each names a source
-    # (`name` + entry), and two entries may not share one.
+    # (`name` + entry, what a watchlist's `sources` may name; settings.loading checks both), and two entries
+    # may not share one.
     entries: Callable[[T], list[str]] | None = None
     # Secrets the kind's table names that cannot be read (a missing API key), each a message saying where
     # the secret should be; checked at load unless a command reads no secret.
     unreadable_secrets: Callable[[T], list[str]] = lambda table: []
     listed_when_off: bool = True  # `check-config` names it under "turned off" when it is
-
-    def source_names(self, table: T) -> list[str]:
-        """The names of the sources this table configures (whether or not the kind is on): what a watchlist's
-        `sources` may name."""
-        return [self.name] if self.entries is None else [self.name + entry for entry in self.entries(table)]
