@@ -33,7 +33,6 @@ from monitor.sources.public_inspection.settings import PublicInspectionSettings
 log = logging.getLogger("monitor.public_inspection")
 
 NAME = Sources.PUBLIC_INSPECTION
-log = logging.getLogger("monitor.public_inspection")
 WITHDRAWAL_WORDS = ("withdraw", "withdrawn", "withdrawal")
 # An unchanged list is still read whole this often (from the body held, no download): departures waiting to be
 # confirmed are tried again, and nothing depends on the change detection alone for long.
