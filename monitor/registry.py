@@ -1,7 +1,9 @@
 """The kinds of source, listed once. Each kind is defined in its own folder (monitor/sources/<kind>/: its
 table in the settings, its source, and kind.py: its name, on/off, how it is built and described); adding a kind
-of source is that folder and one entry in KINDS below. The settings model takes each kind's table from here
-(monitor.settings.model), so nothing else lists the sources (the architecture test holds that).
+of source is that folder and one entry in KINDS below, and its keys documented for users (a row of README's
+configuration table and its table in config/monitor.example.toml; tests hold both). The settings model takes each
+kind's table from here (monitor.settings.model), so nothing else lists the sources (the architecture test holds
+that).
 
 The order of KINDS is the order sources are polled by `run --once` and listed by `check-config`.
 """
