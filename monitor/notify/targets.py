@@ -22,10 +22,10 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.config_file import ConfigError
 from monitor.notify.hosts import is_internal_host
 from monitor.notify.schemes import CONSOLE, WEBHOOK_SCHEMES, scheme_of
 from monitor.settings import TargetSettings
-from monitor.settings.loading import ConfigError
 from monitor.settings.model import Settings
 
 
