@@ -111,7 +111,7 @@ def _unparsable_environment(exc: SettingsError) -> list[str]:
         try:
             json.loads(value)
         except ValueError:
-            example = '\'["first", "second"]\'' if get_origin(node) is list else "'{\"key\": \"value\"}'"
+            example = '\'["first", "second"]\'' if get_origin(node) is list else '\'{"key": "value"}\''
             found.append(
                 f"environment variable {name}: not valid JSON: a list or a table set in the environment is written "
                 f"as JSON, like {name}={example}"
