@@ -411,3 +411,53 @@ async def test_an_id_that_names_nothing_is_one_line_and_exit_2(
     ):
         code, out, err = await asyncio.to_thread(_run, capsys, *argv, "--config", config)
         assert said in _one_line(code, out, err), argv
+
+
+# Run in the child itself (an exec would give root its capabilities back): CAP_DAC_OVERRIDE and
+# CAP_DAC_READ_SEARCH out of the effective set only, still permitted. access(2) answers for root with the permitted
+# set, so it says "writable" where every real write is refused.
+_EFFECTIVE_ONLY = """
+import ctypes, os, sys
+if os.geteuid() == 0:
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    data[0].effective &= ~0b110
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+from monitor.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("kind", ["folder not writable", "database read-only"])
+def test_check_config_tries_a_write_where_access_would_say_yes(tmp_path: Path, kind: str, python: str) -> None:
+    """check-config's "the data folder is writable" is what a write finds, as /readyz's is, not what access(2)
+    answers (it answers for the real user and a root's permitted capabilities, not for what a write may do)."""
+    folder = tmp_path / "data"
+    _history(folder)
+    config = _config(tmp_path, folder)
+    locked = folder if kind == "folder not writable" else folder / DB_FILENAME
+    before = (folder / DB_FILENAME).read_bytes()
+    locked.chmod(0o555 if locked.is_dir() else 0o444)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "FR_MONITOR_"))}
+    try:
+        done = subprocess.run(
+            [python, "-c", _EFFECTIVE_ONLY, "check-config", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+    finally:
+        locked.chmod(0o755 if locked.is_dir() else 0o644)
+    line = _one_line(done.returncode, done.stdout, done.stderr)
+    assert f"data_dir {folder}: this user cannot write there" in line, line
+    assert (folder / DB_FILENAME).read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [DB_FILENAME]  # the trial write left nothing behind

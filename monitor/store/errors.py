@@ -3,8 +3,8 @@ what to do. Standard library only: every command imports it, most never open the
 
 from __future__ import annotations
 
-import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 FIX = "fix its permissions, or point data_dir (or MONITOR_DATA_DIR) at a folder this user can write"
@@ -31,9 +31,14 @@ def describe_database_error(path: Path, exc: sqlite3.Error, write: bool) -> str:
 
 
 def data_folder_problems(folder: Path, db_filename: str) -> list[str]:
-    """What keeps a service from using `folder`, found without opening or creating anything (for check-config):
-    a file where the folder should be, a folder where the database should be, no permission to write. A folder
-    that does not exist yet is fine when it can be created."""
+    """What keeps a service from using `folder`, found without leaving anything behind (for check-config): a file
+    where the folder should be, a folder where the database should be, no way to write. A folder that does not
+    exist yet is fine when it can be created.
+
+    Writing is tried, as /readyz tries a write: an unnamed temporary file in the folder (or the nearest one that
+    exists), gone when closed, and the database opened for writing, nothing written. access(2) is no answer: it
+    asks for the real user, and for root with the capabilities it may take rather than those it has, so it says
+    "writable" where a write is refused."""
     if folder.exists() and not folder.is_dir():
         return [f"data_dir {folder}: is a file, not a folder: point data_dir (or MONITOR_DATA_DIR) at a folder"]
     database = folder / db_filename
@@ -46,9 +51,23 @@ def data_folder_problems(folder: Path, db_filename: str) -> list[str]:
         existing = existing.parent
     if not existing.is_dir():
         return [f"data_dir {folder}: {existing} is a file, so the folder cannot be created"]
-    if not os.access(existing, os.W_OK | os.X_OK) or (database.exists() and not os.access(database, os.W_OK)):
-        return [f"data_dir {folder}: this user cannot write there: {FIX}"]
+    if (refused := _write_refused(existing, database)) is not None:
+        return [f"data_dir {folder}: this user cannot write there ({refused}): {FIX}"]
     return []
+
+
+def _write_refused(folder: Path, database: Path) -> str | None:
+    """Why a write in `folder` or to `database` (when it exists) is refused, tried for real; None when both
+    take one."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if database.exists():
+            with database.open("r+b"):
+                pass
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
 
 
 def _header(path: Path) -> bytes:
