@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.core.redaction import redact_secrets
 from monitor.registry import describe_sources
 from monitor.settings import WatchlistSettings
 from monitor.settings.model import Settings
@@ -25,7 +26,7 @@ def _sources(settings: Settings, now: datetime) -> tuple[list[dict[str, Any]], l
             "name": d.name,
             "interval": human_duration(d.interval),
             "what": d.what,
-            "url": d.url,
+            "url": redact_secrets(d.url),  # a page or feed URL may hold a user and password, or a key
             "next": {"in": human_duration(d.next.delay), "why": d.next.reason},
         }
         for d in described

@@ -145,7 +145,8 @@ def test_redact_secrets(text: str, expected: str | None) -> None:
 
 async def test_a_source_url_with_credentials_never_leaks_through_its_errors(tmp_path, receiver):
     """A feed whose URL carries a user and password (and a key in its query) cannot be reached: its error reaches
-    the store, /readyz, `status`, what `run --once` prints, the log and the ops target, none with the secret."""
+    the store, /readyz, `status`, what `run --once` prints, the log and the ops target, none with the secret; and
+    check-config shows the URL with them masked."""
     import socket
 
     from aiohttp.test_utils import TestClient, TestServer
@@ -165,7 +166,11 @@ async def test_a_source_url_with_credentials_never_leaks_through_its_errors(tmp_
         )
     )
     outputs = [await fr_monitor("run", "--once", "--config", str(config))]
-    outputs += [await fr_monitor("status", *json, "--config", str(config)) for json in ((), ("--json",))]
+    outputs += [
+        await fr_monitor(command, *json, "--config", str(config))
+        for command in ("status", "check-config")
+        for json in ((), ("--json",))
+    ]
     assert outputs[0][0] == 1 and "feed:private" in outputs[0][2] and "failed" in outputs[0][2]
     assert len(receiver.received) == 1  # the ops target was told, with the error
     for code, out, err in outputs:
