@@ -35,6 +35,7 @@ class ItemKind:
     FR_DOCUMENT = "Federal Register document"  # from the documents API, or a feed's item completed from it
     PUBLIC_INSPECTION = "Public inspection document"
     DOCKET_DOCUMENT = "Regulations.gov document"
+    DOCUMENT = "Document"  # another kind of source's document, shown as documents are unless it says otherwise
     PAGE_REGION = "Web page"  # the text of a watched page's region (its number is PAGE_REGION_NUMBER)
     PAGE_ENTRY = "Page entry"  # a link in that region: a press release, a notice
     FEED_ITEM = "Feed item"
@@ -183,13 +184,17 @@ class Document:
             return ItemKind.PUBLIC_INSPECTION
         if self.source == Sources.REGULATIONS_GOV:
             return ItemKind.DOCKET_DOCUMENT
-        return ItemKind.FR_DOCUMENT
+        if self.source == Sources.FEDERAL_REGISTER or Sources.is_feed(self.source):
+            return ItemKind.FR_DOCUMENT
+        return ItemKind.DOCUMENT
 
     @property
     def fr_number(self) -> str:
         """The Federal Register document number when the item is a Federal Register document (a feed's item is
         one when its link named one); "" for every other kind."""
-        if self.source in Sources.FEDERAL_REGISTER_KINDS or FR_NUMBER.fullmatch(self.number):
+        if self.source in Sources.FEDERAL_REGISTER_KINDS or (
+            Sources.is_feed(self.source) and FR_NUMBER.fullmatch(self.number)
+        ):
             return self.number
         return ""
 

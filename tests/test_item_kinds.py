@@ -107,6 +107,11 @@ def test_what_watchlists_read_by_kind() -> None:
     assert Document.from_dict(entry.to_dict()) == entry
 
 
+# An item of a kind of source added later (monitor/sources/<kind>/ and the registry), whose number happens to
+# look like a Federal Register number.
+OTHER_KIND = Document(source="congress_gov", number="2025-12345", title="H.R. 1: An AI act", type="Bill")
+
+
 def _alert(event: EventKind, document: Document) -> Alert:
     return Alert(key=f"{event}:k", event=event, watchlist="w", document=document, match=Match("w"))
 
@@ -181,6 +186,8 @@ def test_webhook_document_keys_mean_what_they_meant() -> None:
         pytest.param(REGION, "", "", "", id="page-region"),
         pytest.param(SECTION, "", "", "15 CFR 744.23", id="cfr-section"),
         pytest.param(DOCKET_DOCUMENT, "", "", "BIS-2025-0001-0001", id="regulations-gov"),
+        # a kind of source the shared layers do not know: its numbers are its own, whatever they look like
+        pytest.param(OTHER_KIND, "", "", "2025-12345", id="another-kind"),
     ],
 )
 def test_what_a_number_is_by_kind(document: Document, fr_number: str, entry_url: str, shown: str) -> None:
@@ -203,8 +210,19 @@ def test_what_a_number_is_by_kind(document: Document, fr_number: str, entry_url:
         (REGION, ItemKind.PAGE_REGION),
         (SECTION, ItemKind.CFR_SECTION),
         (PART, ItemKind.CFR_PART_STATE),
+        (OTHER_KIND, ItemKind.DOCUMENT),
     ],
-    ids=["fr", "feed-completed", "pi", "regulations-gov", "feed-item", "page-region", "cfr-section", "cfr-part"],
+    ids=[
+        "fr",
+        "feed-completed",
+        "pi",
+        "regulations-gov",
+        "feed-item",
+        "page-region",
+        "cfr-section",
+        "cfr-part",
+        "another-kind",
+    ],
 )
 def test_each_item_says_what_it_is(document: Document, kind: str) -> None:
     assert document.kind == kind
