@@ -454,7 +454,7 @@ async def test_ecfr_one_alert_per_amended_section(receiver, tmp_path):
 @pytest.mark.parametrize("xml", [XXE.replace("rss", "ECFR"), LAUGHS.replace("rss", "ECFR")])
 def test_ecfr_refuses_entity_tricks(xml: str) -> None:
     from monitor.sources.ecfr.source import parse_sections
-    from monitor.sources.federal_register.source import ParseError
+    from monitor.sources.http import ParseError
 
     with pytest.raises(ParseError, match=r"unsafe XML|well-formed"):
         parse_sections(xml.encode(), 15, "744")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.sources.federal_register.source import ParseError
+from monitor.sources.http import ParseError
 from monitor.sources.public_inspection.source import parse_current, parse_pi_document, says_withdrawn
 from tests.kit.fakes import load_fixture
 

@@ -51,6 +51,11 @@ CACHE_BUSTER = "_"
 log = logging.getLogger("monitor.http")
 
 
+class ParseError(ValueError):
+    """An upstream answer that arrived but cannot be read as the source expects it (a missing number, a date
+    that is not one); the poll fails as a SourceError saying so, and nothing stored changes."""
+
+
 class SourceError(Exception):
     """A failed poll. The source's stored state stays as it was; `reason` is a short label for metrics."""
 

@@ -48,6 +48,8 @@ def every(interval: float) -> Check:
 
 @dataclass(frozen=True, slots=True)
 class SourceKind(Generic[T]):
+    """A kind of source, whose table in the settings is a T (a section, or a list of pages or feeds)."""
+
     name: str  # the source's name, or the prefix of its sources' names (one per configured page or feed)
     section: str  # its table in the settings
     table: Any  # the table's type (T), as the settings model declares the field

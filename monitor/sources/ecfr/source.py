@@ -27,8 +27,7 @@ from defusedxml import DefusedXmlException
 
 from monitor.core.identity import ecfr_part_item
 from monitor.models import Document, ItemKind, Sources
-from monitor.sources.federal_register.source import ParseError
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, ParseError, SourceError
 from monitor.sources.known import StoredSnapshots
 
 NAME = Sources.ECFR

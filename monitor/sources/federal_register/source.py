@@ -23,9 +23,10 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from monitor.core.clock import CatchUp, catch_up_window, eastern_today, month_windows
 from monitor.core.schedule import Check, documents_check, in_filing_hours
-from monitor.models import Agency, Document, Sources
+from monitor.models import Document, Sources
+from monitor.sources.federal_register.parsing import agencies, clean_text, identify, iso_date, strings
 from monitor.sources.federal_register.settings import FederalRegisterSettings
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, ParseError, SourceError
 
 NAME = Sources.FEDERAL_REGISTER
 MAX_PAGES = 50
@@ -56,10 +57,6 @@ FIELDS = (
 )
 
 
-class ParseError(ValueError):
-    pass
-
-
 # The API never counts past this; a window whose count reaches it may hold more than can be paged through.
 COUNT_CAP = 10_000
 
@@ -88,25 +85,6 @@ def build_search_params(settings: FederalRegisterSettings, since: date, until: d
     return params
 
 
-def _text(value: Any) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def _date(value: Any, field: str, number: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ParseError(f"document {number}: {field} {value!r} is not a date") from None
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(str(v) for v in value if v not in (None, ""))
-
-
 def _cfr(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
@@ -117,33 +95,6 @@ def _cfr(value: Any) -> tuple[str, ...]:
     return tuple(refs)
 
 
-def _agencies(value: Any) -> tuple[Agency, ...]:
-    if not isinstance(value, list):
-        return ()
-    agencies = []
-    for item in value:
-        if not isinstance(item, dict):
-            continue
-        name = item.get("name") or item.get("raw_name")
-        if name:
-            agencies.append(Agency(_text(name), item.get("slug") or None))
-    return tuple(agencies)
-
-
-def identify(raw: Any, *title_fields: str) -> tuple[str, str]:
-    """The document number and title every API result must have (the first non-empty title field)."""
-    if not isinstance(raw, dict):
-        raise ParseError(f"a result is {type(raw).__name__}, not an object")
-    number = raw.get("document_number")
-    if not isinstance(number, str) or not number.strip():
-        raise ParseError("a result has no document_number")
-    number = number.strip()
-    title = next((t for name in title_fields if (t := _text(raw.get(name)))), "")
-    if not title:
-        raise ParseError(f"document {number} has no title")
-    return number, title
-
-
 def parse_document(raw: Any, source: str = NAME) -> Document:
     """One API result -> Document. Volatile fields (page views, check times) are not carried over."""
     number, title = identify(raw, "title")
@@ -151,24 +102,24 @@ def parse_document(raw: Any, source: str = NAME) -> Document:
         source=source,
         number=number,
         title=title,
-        type=_text(raw.get("type")),
-        action=_text(raw.get("action")),
-        abstract=_text(raw.get("abstract")),
-        agencies=_agencies(raw.get("agencies")),
-        publication_date=_date(raw.get("publication_date"), "publication_date", number),
-        effective_on=_date(raw.get("effective_on"), "effective_on", number),
-        comments_close_on=_date(raw.get("comments_close_on"), "comments_close_on", number),
-        dates=_text(raw.get("dates")),
+        type=clean_text(raw.get("type")),
+        action=clean_text(raw.get("action")),
+        abstract=clean_text(raw.get("abstract")),
+        agencies=agencies(raw.get("agencies")),
+        publication_date=iso_date(raw.get("publication_date"), "publication_date", number),
+        effective_on=iso_date(raw.get("effective_on"), "effective_on", number),
+        comments_close_on=iso_date(raw.get("comments_close_on"), "comments_close_on", number),
+        dates=clean_text(raw.get("dates")),
         cfr_references=_cfr(raw.get("cfr_references")),
-        regulation_id_numbers=_strings(raw.get("regulation_id_numbers")),
-        docket_ids=_strings(raw.get("docket_ids")),
-        citation=_text(raw.get("citation")),
+        regulation_id_numbers=strings(raw.get("regulation_id_numbers")),
+        docket_ids=strings(raw.get("docket_ids")),
+        citation=clean_text(raw.get("citation")),
         significant=bool(raw.get("significant")),
         correction_of=raw.get("correction_of") or None,
-        corrections=_strings(raw.get("corrections")),
-        html_url=_text(raw.get("html_url")),
-        pdf_url=_text(raw.get("pdf_url")),
-        raw_text_url=_text(raw.get("raw_text_url")),
+        corrections=strings(raw.get("corrections")),
+        html_url=clean_text(raw.get("html_url")),
+        pdf_url=clean_text(raw.get("pdf_url")),
+        raw_text_url=clean_text(raw.get("raw_text_url")),
     )
 
 

@@ -25,9 +25,9 @@ from urllib.parse import quote, urljoin
 
 from monitor.core.schedule import ByteBudget, Check, public_inspection_check
 from monitor.models import Document, Sources
+from monitor.sources.federal_register.parsing import agencies, clean_text, identify, iso_date, strings
 from monitor.sources.federal_register.settings import FederalRegisterSettings
-from monitor.sources.federal_register.source import ParseError, _agencies, _date, _strings, _text, identify
-from monitor.sources.http import HttpClient, Response, SourceError, decode_json
+from monitor.sources.http import HttpClient, ParseError, Response, SourceError, decode_json
 from monitor.sources.public_inspection.settings import PublicInspectionSettings
 
 log = logging.getLogger("monitor.public_inspection")
@@ -59,18 +59,18 @@ def parse_pi_document(raw: Any) -> Document:
         source=NAME,
         number=number,
         title=title,
-        type=_text(raw.get("type")),
-        agencies=_agencies(raw.get("agencies")),
-        publication_date=_date(raw.get("publication_date"), "publication_date", number),
-        docket_ids=_strings(raw.get("docket_numbers")),
-        html_url=_text(raw.get("html_url")),
-        pdf_url=_text(raw.get("pdf_url")),
-        raw_text_url=_text(raw.get("raw_text_url")),
+        type=clean_text(raw.get("type")),
+        agencies=agencies(raw.get("agencies")),
+        publication_date=iso_date(raw.get("publication_date"), "publication_date", number),
+        docket_ids=strings(raw.get("docket_numbers")),
+        html_url=clean_text(raw.get("html_url")),
+        pdf_url=clean_text(raw.get("pdf_url")),
+        raw_text_url=clean_text(raw.get("raw_text_url")),
         filed_at=parse_timestamp(raw.get("filed_at"), "filed_at", number),
-        filing_type=_text(raw.get("filing_type")),
+        filing_type=clean_text(raw.get("filing_type")),
         num_pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
         pdf_updated_at=parse_timestamp(raw.get("pdf_updated_at"), "pdf_updated_at", number),
-        editorial_note=_text(raw.get("editorial_note")),
+        editorial_note=clean_text(raw.get("editorial_note")),
     )
 
 

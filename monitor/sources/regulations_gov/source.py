@@ -19,8 +19,7 @@ from urllib.parse import urljoin
 
 from monitor.core.clock import EASTERN
 from monitor.models import Agency, Document, Sources
-from monitor.sources.federal_register.source import ParseError
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, ParseError, SourceError
 
 log = logging.getLogger("monitor.regulations_gov")
 
