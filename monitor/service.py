@@ -254,7 +254,9 @@ async def _run(settings: Settings, once: bool, config_path: str | None, lock: Da
                 break
             try:
                 new_settings = load_settings(config_path)
-                check_targets(new_settings, str(config_path or "built-in defaults"))
+                check_targets(
+                    new_settings.targets, new_settings.allow_private_targets, str(config_path or "built-in defaults")
+                )
                 moved = _moved_lock(settings, new_settings)
             except ConfigError as exc:
                 for problem in exc.problems:

@@ -2,8 +2,8 @@
 
     models (and the package's version)                    floor 0
     core: pure decisions                                  floor 1
-    store, sources, registry (the kinds of source), settings (and config_file), notify, logs, metrics
-                                                          floor 2 (side by side)
+    store, sources, settings' tables and types (and config_file), notify, logs, metrics   floor 2 (side by side)
+    registry: the kinds of source; the settings model made from it, and its loading;
     runner: one poll                                      floor 3
     app (wiring), operations (health, ops notices, upkeep), service (loops), web, cli, tuning, summary   floor 4
 
@@ -28,12 +28,14 @@ FLOORS = [
     ("monitor.store", 2),
     ("monitor.sources", 2),
     ("monitor.settings", 2),
+    ("monitor.settings.model", 3),
+    ("monitor.settings.loading", 3),
     ("monitor.config_file", 2),
     ("monitor.notify", 2),
     ("monitor.logs", 2),
     ("monitor.metrics", 2),
     ("monitor.runner", 3),
-    ("monitor.registry", 2),
+    ("monitor.registry", 3),
     ("monitor.app", 4),
     ("monitor.operations", 4),
     ("monitor.service", 4),
@@ -285,23 +287,30 @@ def test_sources_are_told_apart_by_their_names_in_models_only() -> None:
         assert _source_name_comparisons(ast.parse(f"ok = document.source == {name!r}")), name
 
 
-# The ways a module can name a kind of source: its name (or its prefix) written out, its settings section
-# read as an attribute (`settings.ecfr`), its constant or helper in models.Sources (`Sources.ECFR`, `Sources.page`).
-_KIND_NAMES = {
-    "federal_register": ("federal_register", {"federal_register", "FEDERAL_REGISTER"}),
-    "public_inspection": ("public_inspection", {"public_inspection", "PUBLIC_INSPECTION"}),
-    "ecfr": ("ecfr", {"ecfr", "ECFR"}),
-    "regulations_gov": ("regulations_gov", {"regulations_gov", "REGULATIONS_GOV"}),
-    "pages": ("page:", {"pages", "page", "PAGE_PREFIX"}),
-    "feeds": ("feed:", {"feeds", "feed", "FEED_PREFIX"}),
-}
+# The ways a module can name a kind of source, for every kind in the registry: its name (or its prefix) written
+# out, its settings section read as an attribute (`settings.ecfr`), its kind's constant (`ECFR`), its constant or
+# helper in models.Sources (`Sources.ECFR`, `Sources.page`).
+def _kind_names() -> dict[str, tuple[str, set[str]]]:
+    from monitor.models import Sources
+    from monitor.registry import KINDS
+
+    names = {}
+    for kind in KINDS:
+        in_models = {key for key, value in vars(Sources).items() if value == kind.name}
+        helper = {kind.name.removesuffix(":")} if kind.name.endswith(":") else set()
+        names[kind.section] = (kind.name, {kind.section, kind.section.upper(), *in_models, *helper})
+    return names
+
+
+_KIND_NAMES = _kind_names()
 
 
 def _source_kinds_named(tree: ast.AST) -> set[str]:
     named = set()
     for node in ast.walk(tree):
         for kind, (written, attributes) in _KIND_NAMES.items():
-            if isinstance(node, ast.Attribute) and node.attr in attributes:
+            name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+            if name in attributes:
                 named.add(kind)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(written):
                 named.add(kind if written.endswith(":") or node.value == written else "")
@@ -325,6 +334,9 @@ def test_the_sources_are_listed_in_the_registry_only() -> None:
     # ... and the check sees a list where there is one.
     written_out = 'if s.federal_register.enabled: a()\nif s.ecfr.enabled: b()\nfor p in s.pages: c()\nx = "feed:" + n'
     assert _source_kinds_named(ast.parse(written_out)) == {"federal_register", "ecfr", "pages", "feeds"}
+    by_kind = "a = s.section(FEDERAL_REGISTER)\nb = s.section(PUBLIC_INSPECTION)\nc = s.section(REGULATIONS_GOV)"
+    assert _source_kinds_named(ast.parse(by_kind)) == {"federal_register", "public_inspection", "regulations_gov"}
+    assert set(_KIND_NAMES) >= {"federal_register", "public_inspection", "pages", "feeds", "ecfr", "regulations_gov"}
 
 
 def test_every_source_name_has_its_kind_in_the_registry() -> None:

@@ -103,7 +103,8 @@ def test_errors_name_the_key_and_the_file(tmp_path: Path, toml: str, expected: s
     config = tmp_path / "c.toml"
     config.write_text(toml + "\n")
     with pytest.raises(ConfigError) as caught:
-        check_targets(load_settings(config), str(config))  # as check-config does
+        settings = load_settings(config)  # then the targets, as check-config does
+        check_targets(settings.targets, settings.allow_private_targets, str(config))
     assert expected in str(caught.value)
     assert str(config) in str(caught.value)
 
@@ -114,7 +115,8 @@ def test_secret_never_in_errors(tmp_path: Path) -> None:
     from monitor.notify.targets import check_targets
 
     with pytest.raises(ConfigError) as caught:
-        check_targets(load_settings(config), str(config))
+        settings = load_settings(config)
+        check_targets(settings.targets, settings.allow_private_targets, str(config))
     assert "CANARY-SECRET" not in str(caught.value)
 
 
@@ -134,3 +136,13 @@ def test_durations(value: object, seconds: float) -> None:
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+def test_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> None:
+    """Read top to bottom, as the file is: a source's table written before the service's keys comes first."""
+    config = tmp_path / "c.toml"
+    config.write_text('[ecfr]\nparts = ["nope"]\n[web]\nport = "x"\n[federal_register]\nintreval = "5m"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    keys = [problem.split(": ")[1] for problem in caught.value.problems]
+    assert keys == ["ecfr", "web.port", "federal_register.intreval"]

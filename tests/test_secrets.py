@@ -76,7 +76,8 @@ async def test_refused_target_error_hides_the_secret(tmp_path, cli):
     from monitor.notify.targets import check_targets
 
     with pytest.raises(ConfigError) as caught:
-        check_targets(load_settings(config), str(config))
+        settings = load_settings(config)
+        check_targets(settings.targets, settings.allow_private_targets, str(config))
     assert "internal address" in str(caught.value) and CANARY not in str(caught.value)
     code, out, err = await cli("check-config", "--config", str(config))
     assert code == 2 and CANARY not in out + err

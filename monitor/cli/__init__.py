@@ -255,7 +255,8 @@ def _load(args: argparse.Namespace) -> Settings | None:
         if args.command not in READ_ONLY | NO_SECRETS:
             from monitor.notify.targets import check_targets
 
-            check_targets(settings, str(path or os.environ.get(CONFIG_ENV) or "built-in defaults"))
+            where = str(path or os.environ.get(CONFIG_ENV) or "built-in defaults")
+            check_targets(settings.targets, settings.allow_private_targets, where)
         return settings
     except ConfigError as exc:
         _invalid(exc)

@@ -26,7 +26,6 @@ from monitor.config_file import ConfigError
 from monitor.notify.hosts import is_internal_host
 from monitor.notify.schemes import CONSOLE, WEBHOOK_SCHEMES, scheme_of
 from monitor.settings import TargetSettings
-from monitor.settings.model import Settings
 
 
 class TargetRefused(Exception):
@@ -170,10 +169,10 @@ def check_target_url(url: str, *, allow_private: bool) -> None:
         )
 
 
-def check_targets(settings: Settings, where: str) -> None:
+def check_targets(targets: Mapping[str, TargetSettings], allow_private: bool, where: str) -> None:
     """Every target URL parsed and checked: ConfigError naming each target that cannot be used. Separate from
     loading settings, so commands that send nothing never load Apprise."""
-    problems = target_url_problems(settings.targets, settings.allow_private_targets, where)
+    problems = target_url_problems(targets, allow_private, where)
     if problems:
         raise ConfigError(problems)
 

@@ -97,6 +97,13 @@ def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
     return list(node.model_fields) if _is_table(node) else []
 
 
+def _in_file_order(errors: list[Any], data: Mapping[str, Any]) -> list[Any]:
+    """The model's errors in the order their tables stand in the file (the model's own order after that), so
+    that problems read top to bottom as the file does."""
+    position = {key: index for index, key in enumerate(data)}
+    return sorted(errors, key=lambda error: position.get(error["loc"][0], len(position)) if error["loc"] else -1)
+
+
 def _unparsable_environment(exc: SettingsError) -> list[str]:
     """pydantic-settings reads a list or a table from the environment as JSON, and stops at the first value
     that is not: name each variable that holds one."""
@@ -232,7 +239,7 @@ def load_settings(path: Path | str | None = None, secrets: bool = True) -> Setti
     try:
         settings = Settings(**{key: value for key, value in data.items() if key not in options})
     except ValidationError as exc:
-        problems += [_describe(e, where, data) for e in exc.errors()]
+        problems += [_describe(e, where, data) for e in _in_file_order(exc.errors(), data)]
     except SettingsError as exc:
         problems += _unparsable_environment(exc)
     problems += [_describe({"loc": (key,), "msg": "", "type": "extra_forbidden"}, where, data) for key in options]
