@@ -156,6 +156,28 @@ def test_unknown_environment_variables_are_warned_with_the_closest_name() -> Non
     ]
 
 
+def test_a_misspelt_key_inside_a_table_is_an_error_and_not_also_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model reads every variable under a table it has, so a wrong key there is an error; a warning that it
+    is ignored as well would say the opposite."""
+    monkeypatch.setenv("MONITOR_ECFR__INTREVAL", "5m")
+    (problem,) = problems(tmp_path, "")
+    assert problem == "environment variable MONITOR_ECFR__INTREVAL: unknown key; did you mean 'interval'?"
+    assert unknown_environment({"MONITOR_ECFR__INTREVAL": "5m"}) == []
+
+
+def test_a_table_set_in_the_environment_is_blamed_only_for_what_the_file_does_not_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_ECFR", '{"enabled": true}')
+    (problem,) = problems(tmp_path, '[ecfr]\nintreval = "5m"\n')
+    assert problem.endswith("c.toml: ecfr.intreval: unknown key; did you mean 'interval'?"), problem
+    monkeypatch.setenv("MONITOR_ECFR", '{"intreval": "5m"}')
+    (problem,) = problems(tmp_path, "")
+    assert problem == "environment variable MONITOR_ECFR: intreval: unknown key; did you mean 'interval'?"
+
+
 async def test_an_unknown_variable_is_a_warning_not_an_error(tmp_path: Path, cli) -> None:
     code, out, err = await cli("check-config", env={"MONITOR_FEDRAL_REGISTER__INTERVAL": "5m"})
     assert code == 0 and "configuration is valid" in out

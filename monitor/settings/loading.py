@@ -40,18 +40,34 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
     return path or "(top level)"
 
 
-def _env_name(loc: tuple[int | str, ...]) -> str | None:
-    """The MONITOR_ variable that set the value at `loc`, if one did (the longest that is set)."""
+def _env_name(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The MONITOR_ variable that set the value at `loc`, if one did, and the rest of the key path inside its
+    value ("" when it names the key itself). A variable that sets a whole table is blamed only for what the file
+    does not hold: a misspelt key in the file is the file's, whatever the environment sets beside it."""
     parts: list[str] = []
     found = None
-    for part in loc:
+    for depth, part in enumerate(loc):
         if isinstance(part, int):
             break
         parts.append(part.upper())
         name = "MONITOR_" + "__".join(parts)
         if name in os.environ:
-            found = name
+            found = (name, ".".join(str(p) for p in loc[depth + 1 :]))
+    if found is not None and found[1] and _in_file(loc, data):
+        return None
     return found
+
+
+def _in_file(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> bool:
+    node: Any = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            continue
+        if not (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            return False
+        node = node[part]
+    return True
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -134,8 +150,9 @@ def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> 
     if error["type"] == "extra_forbidden":
         hint = _closest(str(loc[-1]), _keys_at(loc[:-1])) if loc else ""
         message = f"unknown key{hint or ' (check the spelling; see config/monitor.example.toml)'}"
-    if (variable := _env_name(loc)) is not None:
-        return f"environment variable {variable}: {message}"
+    if (variable := _env_name(loc, data)) is not None:
+        name, inside = variable
+        return f"environment variable {name}: {inside + ': ' if inside else ''}{message}"
     return f"{where}: {_key_path(loc, data)}: {message}"
 
 
@@ -214,9 +231,10 @@ def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
     environ = os.environ if environ is None else environ
     known = _known_variables()
     warnings = []
+    tables = {f"MONITOR_{name.upper()}__" for name in Settings.model_fields}
     for name in sorted(environ):
-        if not name.startswith("MONITOR_") or name in known or name.startswith("MONITOR_TARGETS__"):
-            continue
+        if not name.startswith("MONITOR_") or name in known or name.startswith(tuple(tables)):
+            continue  # a key inside a table is the model's to check: a wrong one is an error, not ignored
         warnings.append(f"environment variable {name} is not a setting and is ignored{_closest(name, known)}")
     return warnings
 
