@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.app import App
 from monitor.settings.loading import load_settings
+from tests.kit.clock import Clock
 from tests.kit.fakes import FakeFederalRegister, Receiver, ai_diffusion_rule, offline, pi_document, synthetic_document
 
 ET = ZoneInfo("America/New_York")
@@ -58,7 +59,7 @@ def write_config(tmp_path: Path, fr: FakeFederalRegister, receiver: Receiver, we
 
 
 async def step(config: Path, when: str) -> None:
-    app = App(load_settings(config), clock=lambda: at(when))
+    app = App(load_settings(config), clock=Clock(at(when)))
     try:
         await app.run_once()
     finally:

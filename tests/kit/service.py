@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.app import App
 from monitor.settings.loading import load_settings
-from tests.kit.clock import at
+from tests.kit.clock import Clock, at
 from tests.kit.fakes import start_service
 
 
@@ -25,7 +25,7 @@ async def run_once(config: Path, clock: Callable[[], float] | None = None) -> Ap
 
 async def step(config: Path, when: str) -> list[Any]:
     """One `run --once` at a simulated US Eastern time ('2025-01-13 09:00'); the poll outcomes."""
-    app = App(load_settings(config), clock=lambda: at(when))
+    app = App(load_settings(config), clock=Clock(at(when)))
     try:
         return await app.run_once()
     finally:
