@@ -36,10 +36,6 @@ def _document(alert: Alert) -> str:
     return short(alert.document.number, 32)
 
 
-def _alert_row(alert_id: int, created_at: float, alert: Alert) -> list[str]:
-    return [str(alert_id), eastern(created_at), alert.event, alert.watchlist, _document(alert), alert.document.title]
-
-
 def recent_alerts(history: History, where: AlertFilter, limit: int) -> list[AlertDetail]:
     """The newest alerts that pass `where`, each with its deliveries: the console's filters, for the terminal."""
     return [d for s in history.alerts(where, 1, limit).alerts if (d := history.alert(s.id)) is not None]

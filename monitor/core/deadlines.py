@@ -32,11 +32,6 @@ REREAD_BATCH = 100  # numbers per request: the API answers up to 250; 100 keeps 
 REREAD_BATCHES_PER_POLL = 5  # requests a poll may spend; what is left waits for the next poll
 
 
-def is_watched(document: Document, today: date) -> bool:
-    """A date of the document is still ahead (or today): it may yet move."""
-    return any((day := getattr(document, name)) is not None and day >= today for name in DEADLINE_FIELDS)
-
-
 def due_for_reread(last_read: Mapping[str, float | None], fetched: Collection[str], now: float) -> list[str]:
     """The watched documents (number -> when last read again, None: never) to read again now: those the poll did
     not fetch anyway, not read for REREAD_EVERY, the least recently read first, as many as the poll may ask."""

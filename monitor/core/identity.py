@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from monitor.models import FR_NUMBER, Sources
+from monitor.models import Sources
 
 if TYPE_CHECKING:
     from monitor.models import Document, EventKind
@@ -25,10 +25,6 @@ FR_NUMBER_IN_URL = re.compile(r"/((?:C\d-)?\d{4}-\d{4,6})(?:\.json)?(?:[/?#]|$)"
 # A document's arrival is one fact, whatever a source makes of it: the API calls a correction document's arrival
 # "corrected", a feed that cannot tell calls it "published". Both share the key of the arrival.
 _ARRIVALS = frozenset({"published", "corrected"})
-
-
-def is_fr_number(text: str) -> bool:
-    return FR_NUMBER.fullmatch(text) is not None
 
 
 def number_in_url(url: str) -> str | None:

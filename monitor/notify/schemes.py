@@ -9,7 +9,6 @@ from __future__ import annotations
 
 CONSOLE = "console"
 WEBHOOK_SCHEMES = {"webhook": "http", "webhooks": "https"}  # our scheme -> the scheme it POSTs over
-OWN_SCHEMES = frozenset({CONSOLE, *WEBHOOK_SCHEMES})
 
 
 def scheme_of(url: str) -> str:
