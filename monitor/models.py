@@ -73,10 +73,6 @@ class Sources:
         return f"{Sources.FEED_PREFIX}{name}"
 
     @staticmethod
-    def is_page(source: str) -> bool:
-        return source.startswith(Sources.PAGE_PREFIX)
-
-    @staticmethod
     def is_feed(source: str) -> bool:
         return source.startswith(Sources.FEED_PREFIX)
 

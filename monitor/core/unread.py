@@ -25,7 +25,6 @@ from typing import Any, Literal
 from monitor.models import Change, Document, FieldChange
 
 TextKind = Literal["full_text", "linked_text"]
-TEXT_KINDS: tuple[TextKind, ...] = ("full_text", "linked_text")
 TEXT_LABELS: dict[TextKind, str] = {"full_text": "full text", "linked_text": "linked page's text"}
 
 MAX_TEXT_TRIES = 3  # failed reads before the ops target hears
