@@ -33,6 +33,7 @@ def main() -> None:
     run("catch_up.py")
     run("full_text_outage.py")
     run("earliest.py")
+    run("budget_restarts.py")
     run("console.py", "--requests", "100")
     run("startup.py")
     run("service.py", "--cycles", "10000" if full else "2000", "--latency-rounds", "100" if full else "30")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from urllib.parse import urlsplit
 
 from monitor.core.clock import Clock
 from monitor.core.lifecycle import Evaluator
 from monitor.core.matching import Matcher
 from monitor.core.redaction import redact_secrets
+from monitor.core.schedule import ByteBudget
 from monitor.core.unread import Unread
 from monitor.metrics import Metrics
 from monitor.notify.dispatcher import Dispatcher
@@ -26,7 +28,7 @@ from monitor.sources.federal_register.source import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
 from monitor.sources.http import HostSpacing, HttpClient
-from monitor.sources.protocols import Conditional, Source
+from monitor.sources.protocols import Budgeted, Conditional, Source
 from monitor.store.store import Store
 from monitor.testhooks import SYSTEM_CLOCK
 
@@ -71,6 +73,8 @@ class App:
             clock=waits,
         )
         self.sources: list[Source] = [] if read_only else build_sources(settings, self.http, self.store.snapshots)
+        self.budgets_saved: dict[str, tuple[date, float]] = {}  # source name -> its byte budget as last stored
+        self._load_budgets()
         self.evaluator = Evaluator(build_matcher(settings))
         self.full_text = FullTextFetcher(self.http, fr.base_url, fr.full_text_max_chars)
         self.routing = settings.routing()
@@ -120,12 +124,36 @@ class App:
             self.loops.ok(loop)
         if outcome.saved and outcome.saved.deliveries:
             self.dispatcher.wake.set()  # first: what follows is bookkeeping, and the alerts are committed
+        if isinstance(source, Budgeted):
+            self._save_budget(source.name, source.budget)
         if isinstance(source, Conditional) and source.upstream_changed_at is not None:
             self.changed_at[source.name] = source.upstream_changed_at  # upstream's own word
         elif outcome.saved and outcome.saved.changes:
             self.changed_at[source.name] = self.clock()
         await self.operations.after_poll(source, outcome)
         return outcome
+
+    def _load_budgets(self) -> None:
+        """The day's spending so far, as stored: a restart goes on from it, never from zero (a service started
+        again and again would otherwise download a whole day's budget each time)."""
+        for source in self.sources:
+            if isinstance(source, Budgeted) and (saved := self.store.load_budget(source.name)) is not None:
+                source.budget.day, source.budget.spent = saved
+                self.budgets_saved[source.name] = saved
+
+    def _save_budget(self, name: str, budget: ByteBudget) -> None:
+        """The budget stored whenever a poll changed it. A failure to store it is logged and counted (the poll
+        itself is stored), and it is stored again after the next poll."""
+        if budget.day is None or self.budgets_saved.get(name) == (budget.day, budget.spent):
+            return
+        loop = f"byte budget:{name}"
+        try:
+            self.store.save_budget(name, budget.day, budget.spent)
+        except Exception as exc:
+            self.loops.failed(loop, exc, source=name)
+        else:
+            self.loops.ok(loop)
+            self.budgets_saved[name] = (budget.day, budget.spent)
 
     def unread(self) -> list[Unread]:
         """Documents of the enabled sources held for a text that could not be read: outstanding."""

@@ -21,11 +21,11 @@ from pathlib import Path
 from monitor import config_file
 from monitor.app import App
 from monitor.core.backoff import doubling
-from monitor.core.schedule import Check, next_retry
+from monitor.core.schedule import BUDGET_REASON, Check, next_retry
 from monitor.notify.targets import check_targets
 from monitor.settings.loading import ConfigError, load_settings
 from monitor.settings.model import Settings
-from monitor.sources.protocols import Scheduled, Source
+from monitor.sources.protocols import Budgeted, Scheduled, Source
 from monitor.store.base import DB_FILENAME
 from monitor.store.lock import DataFolderLock, FolderInUse
 from monitor.web import start_web
@@ -82,6 +82,15 @@ async def poll_forever(
     due = app.clock()
     failures = 0
     loop = f"{source.name} schedule"
+    if isinstance(source, Budgeted):  # started again with the day's bytes spent: the first check waits too
+        first = source.budget.wait(datetime.fromtimestamp(due, UTC))
+        if first > 0:
+            due += first
+            try:
+                app.planned(source.name, due, BUDGET_REASON)
+            except Exception as exc:
+                app.loops.failed(loop, exc, source=source.name)
+            await wait(stop, first)
     while not stop.is_set():
         outcome = await app.poll(source)
         now = app.clock()

@@ -13,6 +13,7 @@ import pytest
 
 from monitor.app import App
 from monitor.core.schedule import (
+    BUDGET_REASON,
     FIRST_RETRY,
     ISSUE_WINDOW,
     ByteBudget,
@@ -25,6 +26,7 @@ from monitor.core.schedule import (
 from monitor.service import next_check, poll_forever
 from monitor.settings.loading import load_settings
 from monitor.sources.http import SourceError
+from monitor.store.store import Store
 from tests.kit.clock import at
 from tests.kit.fakes import ai_diffusion_rule, pi_document, synthetic_document
 
@@ -295,7 +297,60 @@ async def test_full_downloads_never_exceed_the_five_minute_polls_even_when_upstr
     allowed = reference_downloads(datetime.fromtimestamp(clock.now, UTC), 3600)
     assert len(fake_fr.pi_answers) <= allowed < 1 + 8 + 3 * 12 + 2  # midnight, quiet hours, 5-minute polls
     assert len(fake_fr.pi_answers) >= allowed - 3  # and it does use them
-    assert "byte budget: no more bytes a day than 5-minute full polls" in reasons
+    assert BUDGET_REASON in reasons
+
+
+async def test_the_byte_budget_is_kept_across_restarts(fake_fr, receiver, write_config):
+    # The same worst case, the service stopped and started again every 30 minutes from 08:00 to 11:00 ET on the
+    # same data folder: the day's spending is stored, so no start begins from a fresh budget (each did, and
+    # downloaded what the whole day so far allowed), and a start with the budget spent waits before its first
+    # check, saying why.
+    changes = 0
+
+    def changing() -> None:
+        nonlocal changes
+        changes += 1
+        fake_fr.pi_documents.append(filing(f"2026-4{changes:04d}", f"Filing {changes}"))
+
+    fake_fr.pi_before = changing
+    start = datetime(2026, 11, 25, 13, 0, tzinfo=UTC).timestamp()  # 08:00 ET
+    clock = FakeTime(start)
+    settings = load_settings(write_config(fake_fr, receiver, extra=PI_ONLY))
+    first_reasons: list[str] = []
+    for run in range(6):
+        app = App(settings, clock=clock)
+        source = pi_source(app)
+        reasons: list[str] = []
+        real_planned = app.planned
+
+        def spy(name: str, when: float, reason: str, reasons: list[str] = reasons, real: Any = real_planned) -> None:
+            reasons.append(reason)
+            real(name, when, reason)
+
+        app.planned = spy  # type: ignore[method-assign]
+        stop_at = start + (run + 1) * 1800
+
+        async def wait(stop: asyncio.Event, seconds: float, stop_at: float = stop_at) -> None:
+            clock.now = min(clock.now + seconds, stop_at)
+            if clock.now >= stop_at:
+                stop.set()
+
+        try:
+            await poll_forever(app, source, asyncio.Event(), wait=wait)
+        finally:
+            await app.close()
+        first_reasons.append(reasons[0] if reasons else "")
+    allowed = reference_downloads(datetime.fromtimestamp(clock.now, UTC), 3600)
+    assert len(fake_fr.pi_answers) <= allowed < 1 + 8 + 3 * 12 + 2  # as without restarts
+    assert len(fake_fr.pi_answers) >= allowed - 3
+    assert BUDGET_REASON in first_reasons[1:]  # a start that found the day's bytes spent waited first
+    store = Store.open(settings.data_dir)
+    try:
+        stored = store.load_budget("public_inspection")
+    finally:
+        store.close()
+    assert stored is not None and stored[0].isoformat() == "2026-11-25"
+    assert stored[1] == pytest.approx(len(fake_fr.pi_answers))  # a 200 without an ETag: one whole list each
 
 
 @pytest.mark.parametrize(

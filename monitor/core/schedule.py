@@ -157,6 +157,7 @@ def next_retry(failures: int, planned: Check, retry_after: float | None = None) 
 # Today's schedule before conditional checks: the whole public inspection list every 5 minutes in filing hours,
 # every quiet interval otherwise. A day's full downloads never exceed what it made (see ByteBudget).
 REFERENCE_INTERVAL = 300.0
+BUDGET_REASON = "byte budget: no more bytes a day than 5-minute full polls"
 
 
 def reference_downloads(now: datetime, quiet: float, hours: Hours = FILING_HOURS) -> float:

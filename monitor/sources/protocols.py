@@ -1,6 +1,7 @@
 """What a source is to the runner (`Source`: a name, an interval, a fetch), and what some sources also do, each
-a protocol the runner asks with isinstance: plan their own checks, ask conditionally, track departures, poll in
-parts, read watched documents again, follow links, complete their items from elsewhere."""
+a protocol the runner (or the app) asks with isinstance: plan their own checks, ask conditionally, hold their
+downloads to a budget, track departures, poll in parts, read watched documents again, follow links, complete
+their items from elsewhere."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from monitor.core.schedule import Check
+from monitor.core.schedule import ByteBudget, Check
 from monitor.models import Document
 from monitor.sources.http import SourceError
 
@@ -42,6 +43,14 @@ class Conditional(Protocol):
     unchanged: bool
     upstream_changed_at: float | None
     last_documents: list[Document]  # what the latest full read returned: what "unchanged" is the same as
+
+
+@runtime_checkable
+class Budgeted(Protocol):
+    """A source whose full downloads a day are held to a budget (public inspection's ByteBudget): the app keeps
+    what the day spent in the store, so a restart goes on from it instead of from zero."""
+
+    budget: ByteBudget
 
 
 @runtime_checkable

@@ -261,3 +261,11 @@ def m010_schedule(db: Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN next_check_at REAL")
     db.execute("ALTER TABLE sources ADD COLUMN next_check_reason TEXT")
     db.execute("ALTER TABLE sources ADD COLUMN changed_at REAL")
+
+
+@migrations()
+def m011_byte_budget(db: Database) -> None:
+    """Public inspection's byte budget (monitor.core.schedule.ByteBudget): the US Eastern day it counts and the
+    full lists downloaded that day, so a restart goes on from what the day already spent instead of from zero."""
+    db.execute("ALTER TABLE sources ADD COLUMN budget_day TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN budget_spent REAL")

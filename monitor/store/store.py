@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -158,6 +159,26 @@ class Store(StoreBase):
                     changed_at = COALESCE(excluded.changed_at, changed_at)
                 """,
                 [name, next_check_at, reason, changed_at],
+            )
+
+    def load_budget(self, name: str) -> tuple[date, float] | None:
+        """The US Eastern day `name`'s byte budget counts and what it spent that day (full lists); None when
+        none was saved."""
+        rows = self._rows("SELECT budget_day, budget_spent FROM sources WHERE name = ?", [name])
+        if not rows or rows[0]["budget_day"] is None:
+            return None
+        return date.fromisoformat(rows[0]["budget_day"]), float(rows[0]["budget_spent"] or 0.0)
+
+    def save_budget(self, name: str, day: date, spent: float) -> None:
+        """What `name`'s byte budget spent on `day` (US Eastern), so a restart goes on from it."""
+        with self.db.atomic():
+            self.db.execute(
+                """
+                INSERT INTO sources (name, budget_day, budget_spent) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET budget_day = excluded.budget_day,
+                    budget_spent = excluded.budget_spent
+                """,
+                [name, day.isoformat(), spent],
             )
 
     def clear_failures(self, prefix: str, still_failing: Collection[str]) -> None:

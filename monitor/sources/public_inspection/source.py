@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from monitor.core.schedule import ByteBudget, Check, public_inspection_check
+from monitor.core.schedule import BUDGET_REASON, ByteBudget, Check, public_inspection_check
 from monitor.models import Document, Sources
 from monitor.sources.federal_register.parsing import agencies, clean_text, identify, iso_date, strings
 from monitor.sources.federal_register.settings import FederalRegisterSettings
@@ -161,7 +161,7 @@ class PublicInspectionSource:
         planned = public_inspection_check(now, self.interval, self.quiet_interval, self.hours)
         wait = self.budget.wait(now)
         if wait > planned.delay:
-            return Check(wait, "byte budget: no more bytes a day than 5-minute full polls")
+            return Check(wait, BUDGET_REASON)
         return planned
 
     async def fetch(self, now: datetime, last_success: datetime | None) -> list[Document]:
