@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from urllib.parse import urlsplit
 
 from monitor.core.clock import Clock
 from monitor.core.lifecycle import Evaluator
@@ -27,7 +26,7 @@ from monitor.sources.federal_register.kind import FEDERAL_REGISTER
 from monitor.sources.federal_register.source import FederalRegisterSource
 from monitor.sources.full_text import RATE_KEY as FULL_TEXT_RATE_KEY
 from monitor.sources.full_text import FullTextFetcher
-from monitor.sources.http import HostSpacing, HttpClient
+from monitor.sources.http import HostSpacing, HttpClient, host_of
 from monitor.sources.protocols import Budgeted, Conditional, Source
 from monitor.store.store import Store
 from monitor.testhooks import SYSTEM_CLOCK
@@ -55,7 +54,7 @@ class App:
         self.metrics = Metrics(self.store)
         self.loops = Loops(self.metrics)  # the long-lived loops' health and heartbeat, for /healthz and /readyz
         fr = settings.section(FEDERAL_REGISTER)
-        fr_host = urlsplit(fr.base_url).netloc
+        fr_host = host_of(fr.base_url)
         waits = clock if isinstance(clock, Clock) else SYSTEM_CLOCK
         self.http = HttpClient(
             contact=settings.http.contact,

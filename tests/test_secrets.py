@@ -191,6 +191,66 @@ async def test_a_source_url_with_credentials_never_leaks_through_its_errors(tmp_
     finally:
         await client.close()
         await app.close()
-    assert response.status == 503 and "feed:private" in body and "***@127.0.0.1" in body and "dispatcher" in body
+    assert response.status == 503 and "feed:private" in body and "dispatcher" in body
+    assert f"request to 127.0.0.1:{closed} failed" in body  # the host as host:port, the credentials left out
     assert CANARY not in body and CANARY not in page
     assert CANARY not in app.loops.health["dispatcher"].last_error
+
+
+async def test_the_http_client_names_hosts_without_the_credentials_a_url_carries(serve, caplog):
+    """Errors (and the log) name a host as host[:port], never with the user:password@ a page's or feed's URL may
+    carry: the redaction downstream masks them, but the origin does not put them there. A redirect within the
+    host is followed with the same credentials, not refused as 'another host'."""
+    import socket
+
+    from aiohttp import web
+
+    from monitor.sources.http import HostSpacing, HttpClient, SourceError
+    from tests.kit.clock import Clock
+
+    async def unavailable(request: web.Request) -> web.Response:
+        return web.Response(status=503)
+
+    async def away(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://other:{CANARY}@localhost:{request.url.port}/ok")
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/ok")
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"authorization": request.headers.get("Authorization", "")})
+
+    async def stale(request: web.Request) -> web.Response:
+        return web.json_response({}, headers={"Age": "9999"})
+
+    app = web.Application()
+    for path, handler in (("/503", unavailable), ("/away", away), ("/moved", moved), ("/ok", ok), ("/stale", stale)):
+        app.router.add_get(path, handler)
+    server = await serve(app)
+    host = f"127.0.0.1:{server.port}"
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{sock.getsockname()[1]}"
+    clock = Clock()
+    caplog.set_level(logging.DEBUG)
+    errors: dict[str, str] = {}
+    async with HttpClient(spacing=HostSpacing({}, default_rate=10_000, clock=clock), clock=clock) as client:
+        for name, call in (
+            ("network", client.fetch("feed:x", f"http://reader:{CANARY}@{closed}/feed")),
+            ("status", client.fetch("feed:x", f"http://reader:{CANARY}@{host}/503")),
+            ("redirect", client.fetch("feed:x", f"http://reader:{CANARY}@{host}/away")),
+            ("stale", client.get_fresh("feed:x", f"http://reader:{CANARY}@{host}/stale", max_age=60)),
+        ):
+            with pytest.raises(SourceError) as raised:
+                await call
+            errors[name] = str(raised.value)
+        followed = await client.get_json("feed:x", f"http://reader:{CANARY}@{host}/moved")
+    assert errors == {
+        "network": f"feed:x: request to {closed} failed: " + errors["network"].split(" failed: ", 1)[1],
+        "status": f"feed:x: unexpected status 503 from {host}",
+        "redirect": f"feed:x: refused redirect from {host} to another host localhost:{server.port}",
+        "stale": f"feed:x: answers from {host} stay stale (Age 9999s) even past the cache; nothing was read from them",
+    }
+    assert all(CANARY not in error for error in errors.values())
+    assert CANARY not in caplog.text and f"in front of {host}" in caplog.text
+    assert followed["authorization"].startswith("Basic ")  # the same host: the URL's credentials went along

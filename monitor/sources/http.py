@@ -3,7 +3,8 @@
 - one aiohttp session, a User-Agent that names the service and the operator's contact;
 - per-host spacing between requests (the Federal Register asks for at most 5 requests a second);
 - a cap on the decoded body size, counted while reading, so a gzip bomb stops at the cap;
-- redirects followed only within the same host;
+- redirects followed only within the same host (with the user and password the URL gave, as aiohttp's own);
+- hosts named as host[:port] (`host_of`), never with the `user:password@` a page's or feed's URL may carry;
 - bodies kept for conditional requests are bounded (ResponseCache: entries and bytes, least recently used out);
 - answers older than the caller can use (a shared cache in front of the API that ignores request headers, whose
   `Age` says so) are asked for again once with a query parameter that cache has never seen, and a second stale
@@ -25,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
@@ -70,6 +71,22 @@ def parse_age(value: str | None) -> float | None:
     if not value or not value.strip().isdigit():
         return None
     return float(value.strip())
+
+
+def host_of(url: str) -> str:
+    """A URL's host[:port]: how errors, the log and the per-host spacing name it, without the `user:password@`
+    a page's or feed's URL may carry."""
+    return urlsplit(url).netloc.rpartition("@")[2]
+
+
+def with_credentials_of(source: str, target: str) -> str:
+    """`target` (a redirect within `source`'s host) with the user and password `source` gave, unless it names
+    its own: a page behind a login that redirects /feed to /feed/ is still asked with them."""
+    userinfo, at, _ = urlsplit(source).netloc.rpartition("@")
+    scheme, netloc, path, query, fragment = urlsplit(target)
+    if not at or "@" in netloc:
+        return target
+    return urlunsplit((scheme, f"{userinfo}@{netloc}", path, query, fragment))
 
 
 def with_cache_buster(
@@ -217,21 +234,20 @@ class HttpClient:
         slower budget on the same host).
         """
         session = self._get_session()
-        origin = urlsplit(url).netloc
+        origin = host_of(url)
         for _ in range(MAX_REDIRECTS + 1):
-            host = urlsplit(url).netloc
+            host = host_of(url)
             await self.spacing.wait(rate_key or host)
             try:
                 async with session.get(url, params=params, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
                         target = urljoin(str(resp.url), resp.headers["Location"])
-                        if urlsplit(target).netloc != origin:
+                        if host_of(target) != origin:
                             raise SourceError(
-                                f"{component}: refused redirect from {origin} to another host "
-                                f"{urlsplit(target).netloc}",
+                                f"{component}: refused redirect from {origin} to another host {host_of(target)}",
                                 "redirect",
                             )
-                        url, params = target, None
+                        url, params = with_credentials_of(url, target), None
                         continue
                     body = await self._read_capped(component, resp)
                     # Header names are case-insensitive (an "Etag" or "etag" is an ETag): kept so, not as a dict.
@@ -278,7 +294,7 @@ class HttpClient:
         (marked `not_modified`). `validators_of` names the request whose validators to send instead (the same
         request under a cache buster: the origin answers 304 only if its list is the one we hold)."""
         key = validators_of or request_key(url, params)
-        host = urlsplit(url).netloc
+        host = host_of(url)
         request_headers = dict(headers or {})
         if cached := self._validators.get(key):
             etag, modified, _ = cached
@@ -342,7 +358,7 @@ class HttpClient:
         `not_modified` and decodes only an answer that changed (decode_json). With `past_cache`, straight past
         the shared cache (for a caller that found it answering with old copies before)."""
         headers = {"Accept": "application/json"}
-        host = urlsplit(url).netloc
+        host = host_of(url)
         if past_cache:
             response = await self.get_past_cache(component, url, params)
         else:
