@@ -73,6 +73,13 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.departures = Counter(
+            "frmonitor_departures_resolved",
+            "Documents that left the public inspection list, by how they were resolved: published, withdrawn, or "
+            "gone (neither confirmed 7 days after their publication date: given up on, and logged)",
+            ["resolution"],
+            registry=self.registry,
+        )
         self.delivery_latency = Histogram(
             "frmonitor_delivery_latency_seconds",
             "From an alert being queued to its delivery being accepted",

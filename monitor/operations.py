@@ -126,6 +126,8 @@ class Operations:
         m.documents_seen.labels(outcome.source).inc(outcome.documents)
         for event in outcome.saved.events if outcome.saved else ():
             m.alerts.labels(event).inc()
+        for _, resolution in outcome.departures:
+            m.departures.labels(resolution).inc()
 
     async def _track_parts(self, source: Source, outcome: PollOutcome) -> None:
         """Parts of a source that fail while the others poll: each counted, its failures in a row kept in the

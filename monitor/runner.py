@@ -65,6 +65,8 @@ class PollOutcome:
     failed_parts: tuple[tuple[str, SourceError], ...] = ()  # parts that failed in a poll that otherwise succeeded
     given_up: tuple[Unread, ...] = ()  # documents whose text could not be read after MAX_TEXT_TRIES: tell ops
     unchanged: bool = False  # a conditional check that found nothing new upstream
+    # public inspection departures resolved and stored by this poll: (number, published | withdrawn | gone)
+    departures: tuple[tuple[str, str], ...] = ()
 
 
 REREAD_PART = "watched documents"  # how a failed re-read is reported: a part of the poll that failed
@@ -324,8 +326,24 @@ async def poll_source(
             saved.alerts,
             extra={"source": source.name},
         )
+    for number, resolution in enriched.resolved.items():
+        if resolution == "gone":
+            log.warning(
+                "given up: left the public inspection list, neither published nor confirmed withdrawn %d days "
+                "after its publication date",
+                GIVE_UP_AFTER.days,
+                extra={"source": source.name, "document_number": number},
+            )
     given_up = tuple(newly_given_up(plan.unread, now=plan_time))
-    return PollOutcome(source.name, True, saved, documents=len(documents), failed_parts=failed_parts, given_up=given_up)
+    return PollOutcome(
+        source.name,
+        True,
+        saved,
+        documents=len(documents),
+        failed_parts=failed_parts,
+        given_up=given_up,
+        departures=tuple(enriched.resolved.items()),
+    )
 
 
 async def enrich(

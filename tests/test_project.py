@@ -192,3 +192,19 @@ def test_the_kit_check_sees_a_test_module_import() -> None:
 def _imports_of(text: str) -> set[str]:
     tree = ast.parse(text)
     return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+
+def test_the_readme_lists_every_metric(tmp_path: Path) -> None:
+    """The README's /metrics list names every metric the service exports, as a scrape shows it (a counter with
+    its `_total`)."""
+    from monitor.metrics import Metrics
+    from monitor.store.store import Store
+
+    store = Store.open(tmp_path)
+    try:
+        families = list(Metrics(store).registry.collect())
+    finally:
+        store.close()
+    names = {f.name + "_total" if f.type == "counter" else f.name for f in families}
+    assert "frmonitor_departures_resolved_total" in names
+    assert {name for name in names if f"`{name}`" not in README} == set()

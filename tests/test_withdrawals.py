@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import monitor.runner
+from monitor.app import App
 from monitor.settings.loading import load_settings
 from monitor.store.store import Store
+from tests.kit.clock import Clock, at
 from tests.kit.fakes import BIS, FakeFederalRegister, Receiver, pi_document, synthetic_document
 from tests.kit.service import step as kit_step
 
@@ -129,3 +131,45 @@ async def test_one_malformed_record_does_not_hide_the_others_withdrawals(
         "not checked for a withdrawal" in r.getMessage() and getattr(r, "document_number", "") == bad["document_number"]
         for r in caplog.records
     ), caplog.text
+
+
+async def test_departures_given_up_on_are_counted_and_logged(
+    fake_fr: FakeFederalRegister, receiver: Receiver, write_config, caplog
+):
+    """A document that left the list and is neither published nor confirmed withdrawn 7 days after its
+    publication date is resolved as gone: counted in frmonitor_departures_resolved_total{resolution} (as the
+    published and withdrawn ones are) and logged with its number, never dropped in silence."""
+    config = filtered_config(write_config, fake_fr, receiver)
+    lost = [filed(f"2026-2{i:04d}", f"Air Plan Approval {i}", EPA) for i in range(3)]
+    published = filed("2026-30000", "Entity List Additions", BIS)
+    staying = filed("2026-50000", "Sunshine Act Meetings", EPA)
+    fake_fr.pi_documents = [*lost, published, staying]
+    await step(config, "2026-11-23 09:00")
+    fake_fr.pi_documents = [staying]
+    fake_fr.documents.append(synthetic_document(published["document_number"], published["toc_doc"]))
+    counts: list[dict[str, float]] = []
+    for when in ("2026-11-24 09:00", "2026-12-02 09:00", "2026-12-02 09:05"):  # published on the 24th: 8 days on
+        app = App(load_settings(config), clock=Clock(at(when)))
+        try:
+            outcomes = await app.run_once()
+            counts.append(
+                {
+                    resolution: app.metrics.registry.get_sample_value(
+                        "frmonitor_departures_resolved_total", {"resolution": resolution}
+                    )
+                    or 0.0
+                    for resolution in ("published", "withdrawn", "gone")
+                }
+            )
+        finally:
+            await app.close()
+        assert all(o.ok for o in outcomes), outcomes
+    assert counts == [
+        {"published": 1.0, "withdrawn": 0.0, "gone": 0.0},  # the 24th: one published, the others not yet known
+        {"published": 0.0, "withdrawn": 0.0, "gone": 3.0},  # 8 days after their publication date: given up
+        {"published": 0.0, "withdrawn": 0.0, "gone": 0.0},  # each counted once
+    ]
+    assert {n: s for n, s in resolutions(config).items() if s == "gone"} == {d["document_number"]: "gone" for d in lost}
+    logged = [r for r in caplog.records if r.getMessage().startswith("given up: left the public inspection list")]
+    assert sorted(getattr(r, "document_number", "") for r in logged) == [d["document_number"] for d in lost]
+    assert all(r.levelname == "WARNING" and getattr(r, "source", "") == "public_inspection" for r in logged)
