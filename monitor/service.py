@@ -23,6 +23,7 @@ from monitor.app import App
 from monitor.core.backoff import doubling
 from monitor.core.schedule import BUDGET_REASON, Check, next_retry
 from monitor.notify.targets import check_targets
+from monitor.runner import PollOutcome
 from monitor.settings.loading import ConfigError, load_settings
 from monitor.settings.model import Settings
 from monitor.sources.protocols import Budgeted, Scheduled, Source
@@ -77,8 +78,9 @@ async def poll_forever(
     # The next poll is planned from when this one was due, not from when it ended, so slow polls never push
     # the schedule later (no drift); a little jitter keeps several instances from hitting the API together.
     # A failed poll is tried again from when it failed, with back-off. Time is the app's (injectable) clock.
-    # app.poll catches every error of a poll; planning the next one is guarded here, so that a bug in a
-    # schedule is logged, counted and named by /readyz, and the source is polled again instead of going quiet.
+    # app.poll catches every error of a poll; what follows it (storing a failure, metrics, the ops target) and
+    # planning the next one are guarded here too, so that a bug or a store error there is logged, counted and
+    # named by /readyz, and the source is polled again instead of going quiet.
     due = app.clock()
     failures = 0
     loop = f"{source.name} schedule"
@@ -92,7 +94,11 @@ async def poll_forever(
                 app.loops.failed(loop, exc, source=source.name)
             await wait(stop, first)
     while not stop.is_set():
-        outcome = await app.poll(source)
+        try:
+            outcome = await app.poll(source)
+        except Exception as exc:  # what follows a poll failed (storing its failure, its metrics, the ops target)
+            app.loops.failed(f"poll:{source.name}", exc, source=source.name)
+            outcome = PollOutcome(source.name, False, error=f"{type(exc).__name__}", reason="internal_error")
         now = app.clock()
         failures = 0 if outcome.ok else failures + 1
         try:

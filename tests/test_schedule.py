@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
@@ -600,3 +601,32 @@ async def test_a_bug_in_planning_the_next_check_is_counted_and_the_source_polls_
     assert gaps[0] < gaps[1] <= 300 and gaps[2] >= source.interval  # a short pause, growing; then its plan again
     assert loop_errors == 2
     assert failing_while_broken == []  # the loop recovered: no longer named by /readyz
+
+
+async def test_a_failure_after_a_poll_is_counted_and_the_source_polls_on(fake_fr, receiver, write_config):
+    """What follows a poll (storing it, its metrics, the ops target) failing, say on a store that takes no write
+    for a moment, must not end the source's loop: it is counted, named and the source polled again."""
+    clock = FakeTime(datetime(2026, 11, 25, 14, 39, tzinfo=UTC).timestamp())
+    app = App(load_settings(write_config(fake_fr, receiver)), clock=clock)
+    source = FlakySource(failures=0)
+    after_poll = app.operations.after_poll
+    broken = [2]
+
+    async def after_poll_failing_twice(polled: Any, outcome: Any) -> None:
+        if broken[0]:
+            broken[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        await after_poll(polled, outcome)
+
+    app.operations.after_poll = after_poll_failing_twice  # type: ignore[method-assign]
+    try:
+        await run_polls(app, clock, source, polls=4)
+        errors = app.metrics.loop_errors.labels("poll:flaky")._value.get()
+        failing_after = app.loops.failing()
+    finally:
+        await app.close()
+    assert len(source.polled_at) == 4  # it did not go quiet
+    gaps = [later - earlier for earlier, later in pairwise(source.polled_at)]
+    assert gaps[0] < source.interval and gaps[-1] >= source.interval - 5  # tried again soon; then its interval
+    assert errors == 2
+    assert failing_after == []  # recovered: no longer named by /readyz
