@@ -254,3 +254,121 @@ async def test_the_http_client_names_hosts_without_the_credentials_a_url_carries
     assert all(CANARY not in error for error in errors.values())
     assert CANARY not in caplog.text and f"in front of {host}" in caplog.text
     assert followed["authorization"].startswith("Basic ")  # the same host: the URL's credentials went along
+
+
+PRESS_PAGE = """<html><body><main><h1>Press releases</h1><ul>
+<li><a href="/news/1">Export controls on laboratory equipment</a></li>{more}
+</ul><p>Last updated: today</p></main></body></html>"""
+NEW_ENTRY = '\n<li><a href="/news/2">Bureau updates a rule</a></li>'
+LINKED = "<html><body><main>The rule covers artificial intelligence model weights.</main></body></html>"
+
+
+async def test_a_page_read_with_credentials_names_its_entries_without_them(tmp_path, serve, receiver):
+    """A page behind HTTP Basic auth, its URL carrying the user and password: its entries are named and linked
+    without them (the number, the link, the alert, the store), and their linked pages are still asked with them."""
+    import base64
+
+    from aiohttp import web
+
+    page = {"more": ""}
+    asked: list[tuple[str, bool]] = []
+    credentials = base64.b64encode(f"reader:{CANARY}".encode()).decode()
+
+    async def handle(request: web.Request) -> web.Response:
+        authorised = request.headers.get("Authorization") == "Basic " + credentials
+        asked.append((request.path, authorised))
+        if not authorised:
+            return web.Response(status=401)
+        body = PRESS_PAGE.format(**page) if request.path == "/press" else LINKED
+        return web.Response(text=body, content_type="text/html")
+
+    app_ = web.Application()
+    app_.router.add_get("/{tail:.*}", handle)
+    server = await serve(app_)
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        offline(
+            f'data_dir = "{tmp_path / "data"}"\nallow_private_targets = true\n'
+            "[federal_register]\nenabled = false\n"
+            f'[[pages]]\nname = "press"\nurl = "http://reader:{CANARY}@127.0.0.1:{server.port}/press"\n'
+            "follow_links = true\n"
+            f'[targets.hook]\nurl = "{receiver.url()}"\n'
+            "[[watchlists]]\nname = 'ai'\nquery = '\"artificial intelligence\"'\n"
+        )
+    )
+    app = App(load_settings(config))
+    try:
+        await app.run_once()  # the silent baseline
+        page["more"] = NEW_ENTRY
+        await app.run_once()
+        await app.send_due()
+        entries = app.store.snapshots.load_snapshots_with_prefix("page:press", "http")
+    finally:
+        await app.close()
+    assert [b["title"] for b in receiver.received] == ["[ai] Published: Bureau updates a rule"]
+    assert ("/news/2", True) in asked and all(authorised for _, authorised in asked)  # linked page: asked with them
+    assert sorted(entries) == [f"http://127.0.0.1:{server.port}/news/1", f"http://127.0.0.1:{server.port}/news/2"]
+    assert CANARY not in str(receiver.received)
+    assert CANARY.encode() not in database_bytes(tmp_path / "data")
+
+
+def test_entries_stored_with_credentials_are_rewritten_without_them(tmp_path):
+    """m012: what an earlier release stored of a page read with credentials is named without them, the
+    snapshot's hash with it, so the next poll finds the entries as they were and says nothing."""
+    import json
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from monitor.models import Document, ItemKind
+    from monitor.store import schema
+    from monitor.store.base import DB_FILENAME
+    from monitor.store.store import Store
+
+    path = tmp_path / DB_FILENAME
+    database = Database(sqlite3.connect(path, isolation_level=None))
+    schema.migrations.apply(database, stop_before=schema.m012_page_entries_without_credentials.__name__)
+    url = f"https://reader:{CANARY}@news.example/press/1"
+    old = Document("page:press", url, "Bureau updates a rule", type=ItemKind.PAGE_ENTRY, html_url=url)
+    database.execute(
+        "INSERT INTO snapshots VALUES ('page:press', ?, ?, ?, 0, 0)",
+        [url, old.content_hash(), json.dumps(old.to_dict())],
+    )
+    key = f"published:page:press:{url}:ai"
+    database.execute(
+        "INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)"
+        " VALUES (?, 'published', 'page:press', ?, 'ai', 'T', ?, 0)",
+        [key, url, json.dumps({"key": key, "document": old.to_dict()})],
+    )
+    database.close()
+
+    store = Store(path)
+    try:
+        clean = "https://news.example/press/1"
+        stored = store.snapshots.load_snapshot("page:press", clean)
+        (hash_,) = [r["content_hash"] for r in store._rows("SELECT content_hash FROM snapshots")]
+    finally:
+        store.close()
+    assert stored == Document("page:press", clean, "Bureau updates a rule", type=ItemKind.PAGE_ENTRY, html_url=clean)
+    assert hash_ == stored.content_hash()
+    assert CANARY.encode() not in database_bytes(tmp_path)
+
+
+def test_a_feed_link_that_carries_a_user_is_never_shown_as_a_link() -> None:
+    """`https://www.bis.gov@elsewhere.example/` reads as bis.gov but goes elsewhere; one on the feed's own host
+    with credentials is not trusted either. A plain link on the feed's host is."""
+    from monitor.sources.feeds.source import parse_feed
+
+    items = "".join(
+        f"<item><title>Rule {n}</title><link>{link}</link><guid>g{n}</guid></item>"
+        for n, link in enumerate(
+            [
+                "https://www.bis.gov@elsewhere.example/a",
+                f"https://reader:{CANARY}@www.bis.gov/b",
+                "https://www.bis.gov/c",
+            ]
+        )
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>BIS</title>{items}</channel></rss>'.encode()
+    shown = [item.html_url for item in parse_feed(body, "feed:bis", f"https://reader:{CANARY}@www.bis.gov/feed")]
+    assert shown == ["", "", "https://www.bis.gov/c"]

@@ -79,6 +79,13 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc.rpartition("@")[2]
 
 
+def without_credentials(url: str) -> str:
+    """`url` without the `user:password@` it may carry: what a page's entries are named and linked by, so that
+    a page read with credentials never puts them in an item, the store or an alert."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    return urlunsplit((scheme, netloc.rpartition("@")[2], path, query, fragment)) if "@" in netloc else url
+
+
 def with_credentials_of(source: str, target: str) -> str:
     """`target` (a redirect within `source`'s host) with the user and password `source` gave, unless it names
     its own: a page behind a login that redirects /feed to /feed/ is still asked with them."""

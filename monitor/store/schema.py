@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -269,3 +270,37 @@ def m011_byte_budget(db: Database) -> None:
     full lists downloaded that day, so a restart goes on from what the day already spent instead of from zero."""
     db.execute("ALTER TABLE sources ADD COLUMN budget_day TEXT")
     db.execute("ALTER TABLE sources ADD COLUMN budget_spent REAL")
+
+
+@migrations()
+def m012_page_entries_without_credentials(db: Database) -> None:
+    """Page entries were named by links resolved against the page's URL, so a page read with a user and password
+    (https://reader:secret@host/news) stored them in every entry's number and link, and in the alerts about
+    them. They are named without them now; the rows written before are rewritten the same way (the snapshots'
+    hashes with them, so nothing reads as changed), and the credentials are gone from the database."""
+    from monitor.models import Document
+
+    with_credentials = re.compile(r"(https?://)[^/@\s\"]+@")
+    tables = {
+        "snapshots": ("source", ["number", "data"]),
+        "matches": ("source", ["number"]),
+        "held_items": ("source", ["number"]),
+        "unread_texts": ("source", ["number", "change"]),
+        "date_moves": ("source", ["number"]),
+        "alerts": ("source", ["key", "document_number", "data"]),
+    }
+    for table, (source_column, columns) in tables.items():
+        if not db[table].exists():
+            continue
+        rows = db.execute(
+            f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE {source_column} LIKE 'page:%'"  # noqa: S608
+        ).fetchall()
+        for rowid, *values in rows:
+            cleaned = [with_credentials.sub(r"\1", v) if isinstance(v, str) else v for v in values]
+            if cleaned == values:
+                continue
+            assignments = ", ".join(f"{column} = ?" for column in columns)
+            if table == "snapshots":
+                assignments += ", content_hash = ?"
+                cleaned.append(Document.from_dict(json.loads(cleaned[1])).content_hash())
+            db.execute(f"UPDATE {table} SET {assignments} WHERE rowid = ?", [*cleaned, rowid])  # noqa: S608

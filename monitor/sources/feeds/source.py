@@ -33,7 +33,7 @@ from defusedxml import DefusedXmlException
 
 from monitor.core.identity import number_in_url
 from monitor.models import Document, ItemKind, Sources
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, SourceError, host_of
 
 FR_HOSTS = ("www.federalregister.gov", "federalregister.gov")
 
@@ -73,8 +73,10 @@ def _entry_date(entry: Any) -> date | None:
 
 def _trusted_link(link: str, feed_url: str) -> bool:
     """A feed item's link is shown as a link only when it is on the feed's own site (or federalregister.gov)."""
-    host = urlsplit(link).netloc
-    return link.startswith("https://") and (host in FR_HOSTS or host == urlsplit(feed_url).netloc)
+    if urlsplit(link).username is not None:  # "https://www.bis.gov@elsewhere/": shown as text, never a link
+        return False
+    host = host_of(link)
+    return link.startswith("https://") and (host in FR_HOSTS or host == host_of(feed_url))
 
 
 def parse_feed(body: bytes, source: str, feed_url: str = "") -> list[Document]:

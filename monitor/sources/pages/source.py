@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from monitor.models import PAGE_REGION_NUMBER, Document, ItemKind, Sources
-from monitor.sources.http import HttpClient, SourceError
+from monitor.sources.http import HttpClient, SourceError, host_of, with_credentials_of, without_credentials
 
 LINKED_TEXT_LIMIT = 5_000
 MAX_DATE_LEVELS = 4  # enclosing elements searched for an entry's date
@@ -133,6 +133,7 @@ def _same_site(a: str, b: str) -> bool:
 
 
 def parse_page(body: bytes, url: str, selector: str, ignore: Sequence[re.Pattern[str]], source: str, name: str) -> Page:
+    url = without_credentials(url)  # entries are named and linked by it: never with a user and password
     soup = BeautifulSoup(body, "html.parser")
     _check_is_the_page(soup, url)
     region = soup.select_one(selector)
@@ -212,9 +213,11 @@ class PageSource:
     async def fetch_linked_text(self, entry: Document) -> str | None:
         """The text of the page an entry links to (same site only), for matching; None when there is none to read
         (an off-site link). SourceError when the download fails."""
-        if not self.follow_links or urlsplit(entry.entry_url).netloc != urlsplit(self.url).netloc:
+        if not self.follow_links or host_of(entry.entry_url) != host_of(self.url):
             return None
-        response = await self.http.get(self.name, entry.entry_url, headers={"Accept": "text/html"})
+        # Asked with the page's own user and password, if it has them (the entry is named without).
+        linked = with_credentials_of(self.url, entry.entry_url)
+        response = await self.http.get(self.name, linked, headers={"Accept": "text/html"})
         if response.status != 200:
             raise SourceError(
                 f"{self.name}: linked page: unexpected status {response.status}", f"http_{response.status}"
