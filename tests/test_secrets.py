@@ -354,6 +354,44 @@ def test_entries_stored_with_credentials_are_rewritten_without_them(tmp_path):
     assert CANARY.encode() not in database_bytes(tmp_path)
 
 
+def test_errors_recorded_with_secrets_before_they_were_masked_are_masked_on_upgrade(tmp_path):
+    """m013: a source's last error and an unread text's reason an earlier release recorded with a URL's user and
+    password or query values (status, the console and /readyz show them, the last error after the source
+    recovers too) are masked as new ones are; the rest of the text stays."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from monitor.store import schema
+    from monitor.store.base import DB_FILENAME
+    from monitor.store.history import History
+    from monitor.store.store import Store
+
+    path = tmp_path / DB_FILENAME
+    database = Database(sqlite3.connect(path, isolation_level=None))
+    schema.migrations.apply(database, stop_before=schema.m013_recorded_errors_without_secrets.__name__)
+    error = f"feed:f: request to reader:{CANARY}@news.example failed: Cannot connect to host news.example:443"
+    database.execute(
+        "INSERT INTO sources (name, last_success_at, last_error, consecutive_failures) VALUES ('feed:f', 1, ?, 0)",
+        [error],
+    )
+    database.execute(
+        "INSERT INTO unread_texts VALUES ('page:p', 'https://news.example/1', 'linked_text', '{}', ?, 1, 0, 0, NULL)",
+        [f"page:p: linked page: request to news.example failed: https://news.example/1?token={CANARY}"],
+    )
+    database.close()
+
+    store = Store(path)
+    try:
+        last_error = History(store).sources()["feed:f"].last_error
+        (reason,) = [r["reason"] for r in store._rows("SELECT reason FROM unread_texts")]
+    finally:
+        store.close()
+    assert last_error == "feed:f: request to ***@news.example failed: Cannot connect to host news.example:443"
+    assert reason == "page:p: linked page: request to news.example failed: https://news.example/1?token=***"
+    assert CANARY.encode() not in database_bytes(tmp_path)
+
+
 def test_a_feed_link_that_carries_a_user_is_never_shown_as_a_link() -> None:
     """`https://www.bis.gov@elsewhere.example/` reads as bis.gov but goes elsewhere; one on the feed's own host
     with credentials is not trusted either. A plain link on the feed's host is."""

@@ -304,3 +304,17 @@ def m012_page_entries_without_credentials(db: Database) -> None:
                 assignments += ", content_hash = ?"
                 cleaned.append(Document.from_dict(json.loads(cleaned[1])).content_hash())
             db.execute(f"UPDATE {table} SET {assignments} WHERE rowid = ?", [*cleaned, rowid])  # noqa: S608
+
+
+@migrations()
+def m013_recorded_errors_without_secrets(db: Database) -> None:
+    """Error text recorded before it was masked (monitor.core.redaction) quoted a page's or feed's URL with its
+    user and password (`request to reader:secret@host failed`) or its query values: a source's last error stays
+    after the source recovers, and status, the console and /readyz (open without auth) show it, as the unread
+    texts' reasons are shown. They are masked the same way now."""
+    from monitor.core.redaction import redact_secrets  # masking only ever takes more out: safe to use as it is
+
+    for table, key, column in (("sources", "name", "last_error"), ("unread_texts", "rowid", "reason")):
+        for row_key, text in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():  # noqa: S608
+            if isinstance(text, str) and (masked := redact_secrets(text)) != text:
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [masked, row_key])  # noqa: S608
