@@ -98,3 +98,35 @@ def test_a_list_or_table_in_the_environment_that_is_not_json_is_named(
         f"JSON, like {name}={written}"
     ]
     assert value not in str(raised.value)
+
+
+# A source's URL urllib cannot take apart was taken at load and failed at the first poll as an unexpected error,
+# with a traceback in the log. Each carries a password the message must not echo.
+UNUSABLE_URLS = [
+    "http://reader:SECRETPW@[::1/news",  # an IPv6 host not closed
+    "https://reader:SECRETPW@news.example:99999/",  # a port out of range
+    "https://reader:SECRETPW@news.example:https/",  # a port that is not a number
+    "https://reader:SECRETPW@/news",  # no host
+]
+URL_KEYS = [
+    ("[[pages]]\nname = 'p'", "url", "pages[0] (p).url"),
+    ("[[feeds]]\nname = 'f'", "url", "feeds[0] (f).url"),
+    ("[federal_register]", "base_url", "federal_register.base_url"),
+    ("[ecfr]", "base_url", "ecfr.base_url"),
+    ("[regulations_gov]", "base_url", "regulations_gov.base_url"),
+]
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+@pytest.mark.parametrize(("table", "key", "named"), URL_KEYS)
+def test_a_source_url_that_cannot_be_used_is_a_config_error(
+    table: str, key: str, named: str, url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"{table}\n{key} = '{url}'\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"{config}: {named}: "), problem
+    assert "usable URL" in problem, problem
+    assert "SECRETPW" not in problem

@@ -7,8 +7,10 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -71,10 +73,27 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _web_url(value: str) -> str:
+    """An http(s) URL a source is read from, one the HTTP client can take apart: a host, and a port in range.
+    Checked here, not at the first poll, where it was an unexpected error and a traceback. The message never
+    quotes the URL: it may carry a user and password."""
+    if not re.match(r"https?://", value):
+        raise ValueError("must start with http:// or https://")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError when out of range or not a number)
+    except ValueError as exc:
+        raise ValueError(f"not a usable URL: {exc}") from None
+    if not parts.hostname:
+        raise ValueError("not a usable URL: no host")
+    return value
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Interval = Annotated[float, BeforeValidator(_positive_duration)]  # intervals and timeouts: never 0
 # Enumerated values are accepted in any case ("info", "Rule"), stored in their canonical one.
 EventName = Annotated[EventKind, BeforeValidator(_lower)]  # the one list of events: monitor.models
+WebUrl = Annotated[str, AfterValidator(_web_url)]  # a source's URL: http(s), a host, a valid port
 TypeCode = Annotated[Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"], BeforeValidator(_upper)]
 
 

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, model_validator
 
-from monitor.settings.types import Interval, Section
+from monitor.settings.types import Interval, Section, WebUrl
 
 EAR_AI_PARTS = ["15:734", "15:740", "15:742", "15:744", "15:748", "15:772", "15:774"]
 
@@ -15,7 +15,7 @@ class EcfrSettings(Section):
     """The text of the regulations (eCFR): which parts to watch, section by section."""
 
     enabled: bool = True
-    base_url: str = Field("https://www.ecfr.gov/api/versioner/v1/", pattern=r"^https?://")
+    base_url: WebUrl = "https://www.ecfr.gov/api/versioner/v1/"
     parts: list[str] = Field(default_factory=lambda: list(EAR_AI_PARTS))
     interval: Interval = 21600.0
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from monitor.core.schedule import Hours, parse_hours
-from monitor.settings.types import Interval, Section, TypeCode
+from monitor.settings.types import Interval, Section, TypeCode, WebUrl
 
 
 class FederalRegisterSettings(Section):
     enabled: bool = True
-    base_url: str = "https://www.federalregister.gov/api/v1/"
+    base_url: WebUrl = "https://www.federalregister.gov/api/v1/"
     interval: Interval = 900.0
     lookback_days: int = Field(3, ge=1, le=365, description="publication dates asked for on every poll")
     max_catch_up_days: int = Field(
@@ -33,9 +32,7 @@ class FederalRegisterSettings(Section):
     @field_validator("base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        if not re.match(r"https?://", value):
-            raise ValueError("base_url must start with http:// or https://")
-        return value if value.endswith("/") else value + "/"
+        return value if value.endswith("/") else value + "/"  # (WebUrl checked the rest)
 
     @field_validator("issue_window")
     @classmethod

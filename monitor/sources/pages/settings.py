@@ -6,14 +6,14 @@ import re
 
 from pydantic import Field, model_validator
 
-from monitor.settings.types import NAME_PATTERN, Interval, Section
+from monitor.settings.types import NAME_PATTERN, Interval, Section, WebUrl
 
 
 class PageSettings(Section):
     """A web page with no feed, watched through one region of it (a CSS selector)."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    url: str = Field(pattern=r"^https?://")
+    url: WebUrl
     selector: str = "main"
     ignore: list[str] = Field(default_factory=list, description="regexes removed from the text before comparing")
     interval: Interval = 3600.0

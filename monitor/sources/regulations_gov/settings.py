@@ -7,14 +7,14 @@ from pathlib import Path
 
 from pydantic import Field
 
-from monitor.settings.types import Interval, Section
+from monitor.settings.types import Interval, Section, WebUrl
 
 
 class RegulationsGovSettings(Section):
     """Regulations.gov (optional): an agency's documents and comment periods. Needs an api.data.gov key."""
 
     enabled: bool = False
-    base_url: str = Field("https://api.regulations.gov/v4/", pattern=r"^https?://")
+    base_url: WebUrl = "https://api.regulations.gov/v4/"
     api_key_env: str | None = "REGULATIONS_GOV_API_KEY"
     api_key_file: Path | None = None
     agency: str = "BIS"
