@@ -354,6 +354,69 @@ def test_entries_stored_with_credentials_are_rewritten_without_them(tmp_path):
     assert CANARY.encode() not in database_bytes(tmp_path)
 
 
+def test_an_entry_stored_under_two_credentials_is_one_entry_after_the_upgrade(tmp_path):
+    """m011b, then m012: a page whose password changed stored each entry once per password (and an entry linked
+    both relatively and absolutely, once with and once without). Named without them these were one row twice,
+    and the upgrade failed on the unique key at every start. Now the latest snapshot is kept; both alerts stay
+    (deliveries point to them), under keys of their own and without the credentials."""
+    import json
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from monitor.models import Document, ItemKind
+    from monitor.store import schema
+    from monitor.store.base import DB_FILENAME
+    from monitor.store.store import Store
+
+    path = tmp_path / DB_FILENAME
+    database = Database(sqlite3.connect(path, isolation_level=None))
+    schema.migrations.apply(database, stop_before=schema.m011b_page_entries_named_twice.__name__)
+    clean = "https://news.example/press/1"
+    for changed_at, (password, title) in enumerate([(f"old{CANARY}", "Before"), (f"new{CANARY}", "After")]):
+        url = f"https://reader:{password}@news.example/press/1"
+        doc = Document("page:press", url, title, type=ItemKind.PAGE_ENTRY, html_url=url)
+        database.execute(
+            "INSERT INTO snapshots VALUES ('page:press', ?, ?, ?, 0, ?)",
+            [url, doc.content_hash(), json.dumps(doc.to_dict()), changed_at],
+        )
+        database.execute("INSERT INTO matches VALUES ('ai', 'page:press', ?, ?)", [url, changed_at])
+        key = f"published:page:press:{url}:ai"
+        database.execute(
+            "INSERT INTO alerts (key, event, source, document_number, watchlist, title, data, created_at)"
+            " VALUES (?, 'published', 'page:press', ?, 'ai', ?, ?, 0)",
+            [key, url, title, json.dumps({"key": key, "document": doc.to_dict()})],
+        )
+        database.execute(
+            "INSERT INTO deliveries (alert_id, target, state, next_attempt_at, created_at, updated_at)"
+            " VALUES (last_insert_rowid(), 'hook', 'sent', 0, 0, 0)"
+        )
+    other = Document("page:press", "https://news.example/press/2", "Linked twice", type=ItemKind.PAGE_ENTRY)
+    for number in ["https://news.example/press/2", f"https://reader:new{CANARY}@news.example/press/2"]:
+        database.execute(
+            "INSERT INTO snapshots VALUES ('page:press', ?, ?, ?, 0, 0)",
+            [number, other.content_hash(), json.dumps({**other.to_dict(), "number": number})],
+        )
+    database.close()
+
+    store = Store(path)  # raised sqlite3.IntegrityError: UNIQUE constraint failed: snapshots.source, ...
+    try:
+        snapshots = store._rows("SELECT number, data FROM snapshots ORDER BY number")
+        matches = store._rows("SELECT number FROM matches")
+        alerts = store._rows("SELECT a.id, key, state FROM alerts a JOIN deliveries d ON d.alert_id = a.id")
+    finally:
+        store.close()
+    assert [(r["number"], json.loads(r["data"])["title"]) for r in snapshots] == [
+        (clean, "After"),
+        ("https://news.example/press/2", "Linked twice"),
+    ]
+    assert [r["number"] for r in matches] == [clean]
+    first, second = sorted(alerts, key=lambda r: r["id"])
+    assert (first["key"], second["key"]) == (f"published:page:press:{clean}:ai", f"published:page:press:{clean}:ai~2")
+    assert first["state"] == second["state"] == "sent"
+    assert CANARY.encode() not in database_bytes(tmp_path)
+
+
 def test_errors_recorded_with_secrets_before_they_were_masked_are_masked_on_upgrade(tmp_path):
     """m013: a source's last error and an unread text's reason an earlier release recorded with a URL's user and
     password or query values (status, the console and /readyz show them, the last error after the source

@@ -272,6 +272,49 @@ def m011_byte_budget(db: Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN budget_spent REAL")
 
 
+@migrations()  # before m012, not at the end: it is what lets m012 run on such a database
+def m011b_page_entries_named_twice(db: Database) -> None:
+    """Rows m012 would name the same: it names a page's entries without the user and password their links were
+    resolved with, so an entry stored under two of them (the page's password changed; a relative and an absolute
+    link to the same place) would be one row twice, and m012 failed on the unique key, leaving the database
+    unusable at every start. One row of each is kept (the latest snapshot and reading), the others go; an
+    alert, history that deliveries point to, is kept under its key with its id appended."""
+    with_credentials = re.compile(r"(https?://)[^/@\s\"]+@")  # m012's own: names rows as m012 will
+
+    def named(value: str) -> str:
+        return with_credentials.sub(r"\1", value)
+
+    # table -> its unique key, and the order that puts the row to keep first
+    unique = {
+        "snapshots": (("source", "number"), "changed_at DESC"),
+        "matches": (("watchlist", "source", "number"), "matched_at"),
+        "held_items": (("source", "number"), "waits DESC"),
+        "unread_texts": (("source", "number"), "last_tried_at DESC"),
+    }
+    for table, (key, order) in unique.items():
+        if not db[table].exists():
+            continue
+        kept: set[tuple[str, ...]] = set()
+        rows = db.execute(
+            f"SELECT rowid, {', '.join(key)} FROM {table} WHERE source LIKE 'page:%' ORDER BY {order}, rowid"  # noqa: S608
+        ).fetchall()
+        for rowid, *values in rows:
+            name = tuple(named(v) for v in values)
+            if name in kept:
+                db.execute(f"DELETE FROM {table} WHERE rowid = ?", [rowid])  # noqa: S608
+            kept.add(name)
+    alerts = db.execute("SELECT id, key, data FROM alerts WHERE source LIKE 'page:%' ORDER BY id").fetchall()
+    keys = {key for _, key, _ in alerts if named(key) == key}
+    for alert_id, key, data in alerts:
+        if named(key) == key:
+            continue
+        if named(key) in keys:
+            alert = json.loads(data)
+            alert["key"] = f"{named(key)}~{alert_id}"
+            db.execute("UPDATE alerts SET key = ?, data = ? WHERE id = ?", [alert["key"], json.dumps(alert), alert_id])
+        keys.add(named(key))
+
+
 @migrations()
 def m012_page_entries_without_credentials(db: Database) -> None:
     """Page entries were named by links resolved against the page's URL, so a page read with a user and password
