@@ -130,3 +130,17 @@ def test_a_source_url_that_cannot_be_used_is_a_config_error(
     assert problem.startswith(f"{config}: {named}: "), problem
     assert "usable URL" in problem, problem
     assert "SECRETPW" not in problem
+
+
+@pytest.mark.parametrize("key", ["sources", "notify"])
+@pytest.mark.parametrize("item", ["{}", "{ name = 'x' }", "[]", "1"])
+def test_a_watchlist_list_item_of_the_wrong_shape_is_named_once(key: str, item: str, tmp_path: Path) -> None:
+    """A table or a list among a watchlist's sources or targets was looked up as a name (TypeError: unhashable,
+    an unexpected error); a number was named twice, as not a string and as an unknown name."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"[[watchlists]]\nname = 'w'\nquery = 'chips'\n{key} = [{item}]\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"{config}: watchlists[0] (w).{key}[0]"), problem
+    assert problem.endswith(": Input should be a valid string"), problem

@@ -200,9 +200,10 @@ def _cross_problems(data: Mapping[str, Any], settings: Settings | None, where: s
     return problems
 
 
-def _listed(value: Any) -> list[Any]:
-    """A list from the file, or nothing when it is something else (the model names that problem)."""
-    return value if isinstance(value, list) else []
+def _listed(value: Any) -> list[str]:
+    """The names in a list from the file: nothing for what is not a list, and no item that is not a string (the
+    model names those problems; a table among them could not even be looked up)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _entry_names(kind: SourceKind[Any], settings: Settings | None, data: Mapping[str, Any]) -> list[str]:
