@@ -256,6 +256,26 @@ async def test_the_http_client_names_hosts_without_the_credentials_a_url_carries
     assert followed["authorization"].startswith("Basic ")  # the same host: the URL's credentials went along
 
 
+@pytest.mark.parametrize(
+    ("source", "target", "asked"),
+    [
+        ("https://reader:pw@news.example/feed", "https://news.example/feed/", "https://reader:pw@news.example/feed/"),
+        ("http://reader:pw@news.example/feed", "http://news.example/feed/", "http://reader:pw@news.example/feed/"),
+        ("http://reader:pw@news.example/feed", "https://news.example/feed", "https://reader:pw@news.example/feed"),
+        # https to http on the same host: the password would go in clear
+        ("https://reader:pw@news.example/feed", "http://news.example/feed/", "http://news.example/feed/"),
+        ("https://news.example/feed", "https://news.example/feed/", "https://news.example/feed/"),
+        ("https://reader:pw@news.example/feed", "https://other:x@news.example/", "https://other:x@news.example/"),
+    ],
+)
+def test_a_redirect_within_the_host_carries_the_credentials_but_never_into_plain_http(
+    source: str, target: str, asked: str
+) -> None:
+    from monitor.sources.http import with_credentials_of
+
+    assert with_credentials_of(source, target) == asked
+
+
 PRESS_PAGE = """<html><body><main><h1>Press releases</h1><ul>
 <li><a href="/news/1">Export controls on laboratory equipment</a></li>{more}
 </ul><p>Last updated: today</p></main></body></html>"""

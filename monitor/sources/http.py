@@ -88,10 +88,13 @@ def without_credentials(url: str) -> str:
 
 def with_credentials_of(source: str, target: str) -> str:
     """`target` (a redirect within `source`'s host) with the user and password `source` gave, unless it names
-    its own: a page behind a login that redirects /feed to /feed/ is still asked with them."""
-    userinfo, at, _ = urlsplit(source).netloc.rpartition("@")
+    its own: a page behind a login that redirects /feed to /feed/ is still asked with them. Never from https to
+    plain http: the same host name, but the password would cross the network in clear (the redirect is then
+    asked without them, and answers as the server answers a request without a login)."""
+    source_scheme, source_netloc = urlsplit(source)[:2]
+    userinfo, at, _ = source_netloc.rpartition("@")
     scheme, netloc, path, query, fragment = urlsplit(target)
-    if not at or "@" in netloc:
+    if not at or "@" in netloc or (source_scheme == "https" and scheme != "https"):
         return target
     return urlunsplit((scheme, f"{userinfo}@{netloc}", path, query, fragment))
 
