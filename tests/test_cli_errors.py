@@ -461,3 +461,17 @@ def test_check_config_tries_a_write_where_access_would_say_yes(tmp_path: Path, k
     assert f"data_dir {folder}: this user cannot write there" in line, line
     assert (folder / DB_FILENAME).read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == [DB_FILENAME]  # the trial write left nothing behind
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "1993-12-31"])
+def test_a_backfill_from_before_the_documents_api_is_one_line_and_exit_2(
+    since: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The documents API holds the Federal Register from 1994 on: a backfill from before asked month after empty
+    month, and from year 1 it ended in a traceback (the day before the first day there is)."""
+    config = str(_config(tmp_path, tmp_path / "data"))
+    line = _one_line(*_run(capsys, "backfill", "--since", since, "--config", config))
+    assert line == (
+        f"fr-monitor: --since {since}: the Federal Register's documents API holds documents from 1994-01-01 on; "
+        "give a date from then"
+    )

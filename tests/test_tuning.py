@@ -31,6 +31,8 @@ def test_month_windows() -> None:
     assert windows[-1] == (date(2025, 1, 15), date(2025, 1, 31))
     assert len(windows) == 12
     assert list(month_windows(date(2024, 2, 3), date(2024, 2, 10))) == [(date(2024, 2, 3), date(2024, 2, 10))]
+    # The first day there is: no day before it to step to (OverflowError, a traceback from `backfill --since`).
+    assert list(month_windows(date.min, date(1, 2, 3))) == [(date(1, 2, 1), date(1, 2, 3)), (date.min, date(1, 1, 31))]
 
 
 async def test_backfill_finds_what_would_have_alerted(fake_fr: FakeFederalRegister, receiver: Receiver, write_config):

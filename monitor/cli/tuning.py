@@ -40,12 +40,20 @@ def _show_progress(progress: Progress) -> None:
 
 async def backfill(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.app import App
+    from monitor.sources.federal_register.source import FIRST_DAY
     from monitor.sources.http import SourceError
     from monitor.tuning import backfill, format_hits
 
     until = args.until or eastern_today(datetime.now(UTC))
     if until < args.since:
         print("fr-monitor: --until is before --since", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.since < FIRST_DAY:  # months of empty answers, back to year 1 (which ended in a traceback)
+        print(
+            f"fr-monitor: --since {args.since}: the Federal Register's documents API holds documents from "
+            f"{FIRST_DAY} on; give a date from then",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     if args.query is not None and args.send:
         print("fr-monitor: --send goes with watchlists from the configuration, not with --query", file=sys.stderr)

@@ -83,6 +83,8 @@ def month_windows(since: date, until: date) -> Iterator[tuple[date, date]]:
     while end >= since:
         start = max(since, end.replace(day=1))
         yield start, end
+        if start == since:  # done; the day before could be before the first date there is (date.min)
+            return
         end = start - timedelta(days=1)
 
 

@@ -30,6 +30,7 @@ from monitor.sources.http import HttpClient, ParseError, SourceError
 
 NAME = Sources.FEDERAL_REGISTER
 MAX_PAGES = 50
+FIRST_DAY = date(1994, 1, 1)  # the documents API holds the Federal Register from 1994 on
 
 log = logging.getLogger("monitor.federal_register")
 
