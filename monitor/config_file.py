@@ -52,10 +52,13 @@ def read_config(file: Path) -> dict[str, Any]:
 
 def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     """Relative paths in a config file mean relative to the file's folder, not to wherever the service was
-    started from."""
+    started from; a path starting with ~ is in the home folder."""
 
     def resolve(value: Any) -> Any:
-        return str(folder / value) if isinstance(value, str) and value and not Path(value).is_absolute() else value
+        if not isinstance(value, str) or not value:
+            return value
+        path = Path(value).expanduser()  # "~/fr-monitor" is the user's home, as a shell would read it
+        return str(path if path.is_absolute() else folder / path)
 
     if "data_dir" in data:
         data["data_dir"] = resolve(data["data_dir"])

@@ -86,7 +86,7 @@ def summarise(settings: Settings, now: datetime | None = None) -> dict[str, Any]
     sources, off = _sources(settings, now or datetime.now(UTC))
     web = settings.web
     return {
-        "data_dir": str(settings.data_dir),
+        "data_dir": str(settings.data_dir.absolute()),
         "sources": sources,
         "disabled": off,
         "targets": _targets(settings),

@@ -144,3 +144,46 @@ def test_a_watchlist_list_item_of_the_wrong_shape_is_named_once(key: str, item: 
     (problem,) = raised.value.problems
     assert problem.startswith(f"{config}: watchlists[0] (w).{key}[0]"), problem
     assert problem.endswith(": Input should be a valid string"), problem
+
+
+def test_a_bad_environment_value_does_not_hide_the_files_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every problem in one pass: the environment that cannot be read, and the file's own problems beside it."""
+    monkeypatch.setenv("MONITOR_ECFR__PARTS", "15:744")
+    config = tmp_path / "monitor.toml"
+    config.write_text('[ecfr]\nintreval = "5m"\n[web]\nport = "x"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    problems = raised.value.problems
+    assert problems[0].startswith("environment variable MONITOR_ECFR__PARTS: not valid JSON")
+    assert problems[1:] == [
+        f"{config}: ecfr.intreval: unknown key; did you mean 'interval'?",
+        f"{config}: web.port: Input should be a valid integer, unable to parse string as an integer",
+    ]
+
+
+def test_a_top_level_key_written_below_a_table_is_explained(tmp_path: Path) -> None:
+    """TOML reads `pages = []` below [ecfr] as ecfr.pages: say so, rather than suggest ecfr's 'parts'."""
+    config = tmp_path / "monitor.toml"
+    config.write_text('[ecfr]\nparts = ["15:744"]\npages = []\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert raised.value.problems == [
+        f"{config}: ecfr.pages: unknown key: 'pages' is a top-level key; in TOML it must stand above the first "
+        "[table], or it is read as part of the table it follows"
+    ]
+
+
+def test_a_data_dir_starting_with_a_tilde_is_in_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.config_file import data_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MONITOR_DATA_DIR", raising=False)
+    config = tmp_path / "conf" / "monitor.toml"
+    config.parent.mkdir()
+    config.write_text('data_dir = "~/fr-monitor"\n')
+    assert load_settings(config, secrets=False).data_dir == tmp_path / "home" / "fr-monitor"
+    assert data_dir(config) == tmp_path / "home" / "fr-monitor"  # what alerts and deliveries read: the same

@@ -132,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(check)
     check.add_argument("--json", action="store_true", help="print the summary as JSON, for scripts")
 
-    health = commands.add_parser("healthcheck", help="exit 0 when the running service answers /healthz")
+    health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 when the running service is live and ready (/healthz, /readyz), else 1 naming the problems",
+    )
     _add_config(health)
 
     alerts = commands.add_parser("alerts", help="list recent alerts and their deliveries")

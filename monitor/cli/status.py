@@ -48,7 +48,7 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
     if as_json:
         report: dict[str, Any] = {
             "service": "running" if running else "not running",
-            "data_dir": str(settings.data_dir),
+            "data_dir": str(settings.data_dir.absolute()),
             "sources": [
                 {
                     "name": source["name"],
@@ -102,7 +102,7 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
         }
         print(json.dumps(report, indent=2))
         return 0
-    print(f"service: {'running' if running else 'not running'} on {settings.data_dir}")
+    print(f"service: {'running' if running else 'not running'} on {settings.data_dir.absolute()}")
     print("\nsources:")
     rows = []
     for source in summary["sources"]:

@@ -13,7 +13,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from pydantic_settings import SettingsError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsError
 
 from monitor.config_file import CONFIG_ENV, ConfigError, config_path, read_config
 from monitor.registry import KINDS
@@ -150,6 +150,12 @@ def _describe(error: Mapping[str, Any], where: str, data: Mapping[str, Any]) -> 
     if error["type"] == "extra_forbidden":
         hint = _closest(str(loc[-1]), _keys_at(loc[:-1])) if loc else ""
         message = f"unknown key{hint or ' (check the spelling; see config/monitor.example.toml)'}"
+        if len(loc) > 1 and loc[-1] in Settings.model_fields and _in_file(loc, data):
+            # TOML reads every key below a [table] header as part of that table, up to the next header.
+            message = (
+                f"unknown key: {loc[-1]!r} is a top-level key; in TOML it must stand above the first [table], "
+                f"or it is read as part of the table it follows"
+            )
     if (variable := _env_name(loc, data)) is not None:
         name, inside = variable
         return f"environment variable {name}: {inside + ': ' if inside else ''}{message}"
@@ -240,6 +246,21 @@ def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
     return warnings
 
 
+class _FileOnly(Settings):
+    """The model read from the file's tables alone, for their problems when the environment cannot be read."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def load_settings(path: Path | str | None = None, secrets: bool = True) -> Settings:
     """Load settings from `path` (or $MONITOR_CONFIG), the environment and the defaults.
 
@@ -255,12 +276,17 @@ def load_settings(path: Path | str | None = None, secrets: bool = True) -> Setti
     # No setting starts with "_", and such a key would reach Settings() as one of its own options (_env_file,
     # _secrets_dir...) rather than as a table: it is named as the model names every other unknown key.
     options = [key for key in data if key.startswith("_")]
+    tables = {key: value for key, value in data.items() if key not in options}
     try:
-        settings = Settings(**{key: value for key, value in data.items() if key not in options})
+        settings = Settings(**tables)
     except ValidationError as exc:
         problems += [_describe(e, where, data) for e in _in_file_order(exc.errors(), data)]
     except SettingsError as exc:
         problems += _unparsable_environment(exc)
+        try:  # the environment could not be read at all: the file's own problems are still listed
+            _FileOnly(**tables)
+        except ValidationError as file_exc:
+            problems += [_describe(e, where, data) for e in _in_file_order(file_exc.errors(), data)]
     problems += [_describe({"loc": (key,), "msg": "", "type": "extra_forbidden"}, where, data) for key in options]
     problems += _cross_problems(data, settings, where)
     if settings is None:  # what the model could not reach past the first problems, checked part by part

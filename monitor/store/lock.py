@@ -25,8 +25,8 @@ class FolderInUse(Exception):
     def __init__(self, folder: Path, pid: str) -> None:
         holder = f" (pid {pid})" if pid else ""
         super().__init__(
-            f"another fr-monitor service{holder} is running on the data folder {folder} (or a backfill --send is "
-            "sending from it); stop it first, or give this one a data_dir of its own"
+            f"another fr-monitor service{holder} is running on the data folder {folder.absolute()} (or a backfill "
+            "--send is sending from it); stop it first, or give this one a data_dir of its own"
         )
         self.folder = folder
         self.pid = pid
@@ -48,8 +48,8 @@ class DataFolderLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise DataFolderError(
-                f"cannot write in the data folder {self.folder} ({exc.strerror}): fix its permissions, or point "
-                "data_dir (or MONITOR_DATA_DIR) at a folder this user can write"
+                f"cannot write in the data folder {self.folder.absolute()} ({exc.strerror}): fix its permissions, or "
+                "point data_dir (or MONITOR_DATA_DIR) at a folder this user can write"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
