@@ -389,6 +389,19 @@ def test_an_unexpected_error_is_one_line_unless_a_traceback_is_asked_for(
         "fr-monitor: unexpected error: RuntimeError: a bug (a bug: please report it, with the output of the command "
         "run again with FR_MONITOR_TRACEBACK=1)"
     )
+    # backfill and explain too (they printed the traceback through the log, as the service does)
+    import monitor.tuning
+
+    async def broken_async(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(monitor.tuning, "backfill", broken_async)
+    monkeypatch.setattr(monitor.tuning, "explain", broken_async)
+    config = str(_config(tmp_path, tmp_path / "data"))
+    for argv in (["backfill", "--since", "2026-01-05"], ["explain", "2026-00001"]):
+        code, out, err = _run(capsys, *argv, "--config", config)
+        assert code == 1 and "Traceback" not in out + err, argv
+        assert err.strip().startswith("fr-monitor: unexpected error: RuntimeError: a bug (a bug: please report"), err
     monkeypatch.setenv("FR_MONITOR_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="a bug"):
         main(["deliveries", "--config", str(_config(tmp_path, tmp_path / "data"))])

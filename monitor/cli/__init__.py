@@ -430,5 +430,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except (DataFolderError, sqlite3.Error):
         raise  # one line, from main
     except Exception:
-        logging.getLogger("monitor").exception("fr-monitor stopped on an unexpected error")
+        if args.command != "run":
+            raise  # backfill and explain: one line, from main, as every other command's
+        logging.getLogger("monitor").exception("fr-monitor stopped on an unexpected error")  # the service's log
         return 1
