@@ -402,6 +402,15 @@ def test_an_unexpected_error_is_one_line_unless_a_traceback_is_asked_for(
         code, out, err = _run(capsys, *argv, "--config", config)
         assert code == 1 and "Traceback" not in out + err, argv
         assert err.strip().startswith("fr-monitor: unexpected error: RuntimeError: a bug (a bug: please report"), err
+
+    # its text is masked as recorded errors are: it may quote a page's or feed's URL with its user and password
+    async def broken_url(*args: object) -> None:
+        raise ValueError("bad http://reader:hunter2@news.example/feed?key=hunter2")
+
+    monkeypatch.setattr(monitor.tuning, "backfill", broken_url)
+
+    code, out, err = _run(capsys, "backfill", "--since", "2026-01-05", "--config", config)
+    assert code == 1 and "hunter2" not in out + err and "bad http://***@news.example/feed?key=***" in err, err
     monkeypatch.setenv("FR_MONITOR_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="a bug"):
         main(["deliveries", "--config", str(_config(tmp_path, tmp_path / "data"))])

@@ -362,9 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get(TRACEBACK_ENV):
             raise
+        from monitor.core.redaction import redact_secrets  # an error can quote a URL with its user and password
+
         _say(
-            f"unexpected error: {type(exc).__name__}: {exc} (a bug: please report it, with the output of the "
-            f"command run again with {TRACEBACK_ENV}=1)"
+            redact_secrets(f"unexpected error: {type(exc).__name__}: {exc}")
+            + f" (a bug: please report it, with the output of the command run again with {TRACEBACK_ENV}=1)"
         )
         return 1
     return EXIT_CONFIG
