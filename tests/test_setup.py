@@ -328,3 +328,19 @@ async def test_backfill_query_and_send_say_what_they_did(fake_fr, receiver, writ
     code, out, err = await fr_monitor(*args)
     assert "sent: 0 new alert(s) queued (1 already alerted before, not repeated); deliveries: 0 accepted" in out
     assert len(receiver.received) == 1
+
+
+async def test_a_poll_more_often_than_once_a_minute_at_a_site_is_warned(tmp_path: Path, cli) -> None:
+    """`interval = 15` is 15 seconds: at federalregister.gov that is a warning naming the unit; at this machine
+    (a mirror, a test server) it is not."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        "pages = []\n[federal_register]\ninterval = 15\n[public_inspection]\nenabled = false\n"
+        '[ecfr]\nenabled = false\n[[feeds]]\nname = "local"\nurl = "http://127.0.0.1:9/feed"\ninterval = 5\n'
+    )
+    code, out, err = await cli("check-config", "--config", str(config))
+    assert code == 0 and "configuration is valid" in out
+    assert err.splitlines() == [
+        "fr-monitor: warning: federal_register is checked every 15 seconds at www.federalregister.gov: a bare "
+        'number is seconds (write "15m" for minutes); upstream sites ask for restraint'
+    ]

@@ -255,6 +255,8 @@ def _load(args: argparse.Namespace) -> Settings | None:
         if args.command == "check-config":
             return _check(path)
         settings = load_settings(path, secrets=args.command not in NO_SECRETS)
+        if args.command == "run":
+            _warn_hasty(settings)
         if args.command not in READ_ONLY | NO_SECRETS:
             from monitor.notify.targets import check_targets
 
@@ -264,6 +266,13 @@ def _load(args: argparse.Namespace) -> Settings | None:
     except ConfigError as exc:
         _invalid(exc)
         return None
+
+
+def _warn_hasty(settings: Settings) -> None:
+    from monitor.settings.loading import hasty_polls
+
+    for warning in hasty_polls(settings):
+        print(f"fr-monitor: warning: {warning}", file=sys.stderr)
 
 
 def _check(path: str | None) -> Settings:
@@ -278,6 +287,7 @@ def _check(path: str | None) -> Settings:
     settings = None
     try:
         settings = load_settings(path)
+        _warn_hasty(settings)
         problems += target_url_problems(settings.targets, settings.allow_private_targets, where)
     except ConfigError as exc:
         problems += exc.problems

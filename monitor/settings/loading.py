@@ -246,6 +246,36 @@ def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
     return warnings
 
 
+# Polls closer than this to a host of the internet are probably a unit slip: a bare number is seconds.
+HASTY_POLL_SECONDS = 60.0
+
+
+def hasty_polls(settings: Settings) -> list[str]:
+    """Warnings for sources polled more often than once a minute at a host that is not this machine: `interval =
+    15` reads as 15 seconds, which upstream sites would take for abuse. Warnings, not errors: a local mirror or a
+    test server may be polled as often as one likes."""
+    from datetime import UTC, datetime
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    from monitor.registry import describe_sources
+
+    def local(url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        try:
+            return host == "localhost" or ip_address(host).is_loopback or ip_address(host).is_private
+        except ValueError:
+            return False
+
+    described, _ = describe_sources(settings, datetime.now(UTC))
+    return [
+        f"{d.name} is checked every {d.interval:g} seconds at {urlsplit(d.url).hostname}: a bare number is seconds "
+        f'(write "{d.interval:g}m" for minutes); upstream sites ask for restraint'
+        for d in described
+        if d.interval < HASTY_POLL_SECONDS and not local(d.url)
+    ]
+
+
 class _FileOnly(Settings):
     """The model read from the file's tables alone, for their problems when the environment cannot be read."""
 
