@@ -132,10 +132,24 @@ def test_durations(value: object, seconds: float) -> None:
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["", "5x", "-1", True, "m5"])
+@pytest.mark.parametrize("value", ["", "5x", "-1", True, "m5", float("nan"), float("inf"), "9" * 400, "36525d1s"])
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "'36600d'"])
+def test_an_interval_no_clock_can_plan_is_a_config_error(value: str, tmp_path: Path) -> None:
+    """TOML's nan and inf (and an interval past the calendar) were taken, and check-config, status or the
+    schedule ended in an unexpected error (cannot convert float NaN to integer)."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"[ecfr]\ninterval = {value}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert raised.value.problems == [
+        f"{config}: ecfr.interval: a duration is a number of seconds up to 100 years, or a string like '90s', '5m', "
+        "'1h'"
+    ]
 
 
 def test_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from monitor.models import EventKind
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION = 100 * 365.25 * 86400  # longer is a mistake, and past it a planned time can leave the calendar
 
 
 def parse_duration(value: Any) -> float:
@@ -40,6 +41,10 @@ def parse_duration(value: Any) -> float:
         raise ValueError("a duration is a number of seconds or a string like '90s', '5m', '1h'")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    # TOML has nan and inf, and 400 nines read as seconds are inf too: as an interval, each ended in an unexpected
+    # error where a time was shown or planned from it, as did one whose next time falls past the year 9999.
+    if not seconds <= MAX_DURATION:
+        raise ValueError("a duration is a number of seconds up to 100 years, or a string like '90s', '5m', '1h'")
     return seconds
 
 
