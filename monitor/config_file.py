@@ -18,6 +18,7 @@ from typing import Any
 CONFIG_ENV = "MONITOR_CONFIG"
 DATA_DIR_ENV = "MONITOR_DATA_DIR"
 DEFAULT_DATA_DIR = Path("./data")
+EMPTY_DATA_DIR = "is empty: give the folder for the database (an empty path would be the current folder)"
 
 
 class ConfigError(Exception):
@@ -78,6 +79,8 @@ def data_dir(explicit: Path | str | None = None, environ: Mapping[str, str] | No
     environ = os.environ if environ is None else environ
     from_env = [value for name, value in environ.items() if name.upper() == DATA_DIR_ENV]
     if from_env:
+        if not from_env[-1].strip():
+            raise ConfigError([f"environment variable {DATA_DIR_ENV}: {EMPTY_DATA_DIR}"])
         return Path(from_env[-1])
     file = config_path(explicit)
     value = read_config(file).get("data_dir") if file is not None else None

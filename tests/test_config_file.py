@@ -78,3 +78,21 @@ def test_history_commands_do_not_build_the_settings_model(tmp_path: Path, python
         # No database there yet: exit 1 and say so; neither pydantic-settings nor Apprise was imported.
         assert done.stdout.split() == ["2", "False", "False"], (done.stdout, done.stderr)
         assert "no database" in done.stderr
+
+
+def test_an_empty_data_dir_is_an_error_not_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`MONITOR_DATA_DIR=` (a compose file's `${DATA_DIR}` left unset) or `data_dir = ""` read as the current
+    folder: the database went wherever the service was started, not to the volume meant for it."""
+    empty = "is empty: give the folder for the database (an empty path would be the current folder)"
+    config = tmp_path / "monitor.toml"
+    config.write_text('data_dir = ""\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert raised.value.problems == [f"{config}: data_dir: {empty}"]
+    monkeypatch.setenv("MONITOR_DATA_DIR", "")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(None)
+    assert raised.value.problems == [f"environment variable MONITOR_DATA_DIR: {empty}"]
+    with pytest.raises(ConfigError) as raised:
+        data_dir(None)  # what the history commands read, without the model
+    assert raised.value.problems == [f"environment variable MONITOR_DATA_DIR: {empty}"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 from pydantic import BeforeValidator, Field, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.config_file import DEFAULT_DATA_DIR
+from monitor.config_file import DEFAULT_DATA_DIR, EMPTY_DATA_DIR
 from monitor.core.routing import Routing, TargetRoute
 from monitor.registry import KINDS
 from monitor.settings.sections import DeliverySettings, HttpSettings, RetentionSettings, WebSettings
@@ -27,6 +27,14 @@ from monitor.sources.kind import SourceKind
 T = TypeVar("T")
 
 
+def _a_folder(value: Any) -> Any:
+    """An empty data_dir (`MONITOR_DATA_DIR=` from a variable a compose file left unset) read as the current
+    folder: the database went wherever the service was started, not to the volume meant for it."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(EMPTY_DATA_DIR)
+    return value
+
+
 class ServiceSettings(BaseSettings):
     """The keys of the service itself; `Settings` adds each kind of source's table."""
 
@@ -36,7 +44,7 @@ class ServiceSettings(BaseSettings):
         env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", frozen=True, case_sensitive=True
     )
 
-    data_dir: Path = DEFAULT_DATA_DIR
+    data_dir: Annotated[Path, BeforeValidator(_a_folder)] = DEFAULT_DATA_DIR
     allow_private_targets: bool = False
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
