@@ -8,6 +8,7 @@ whatever its last success; each problem names the source (or part) and its last 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -182,3 +183,25 @@ async def test_another_writer_holding_the_lock_is_no_problem_and_does_not_stall_
         other.close()
     assert not [p for p in problems if p.startswith("database")], problems
     assert took < 10, took
+
+
+async def test_status_gives_the_running_services_verdict(
+    served: Served, fake_fr: FakeFederalRegister, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status` says what /readyz says (and the console's overview opens with) while the service runs."""
+    from monitor.cli.status import show_status
+    from monitor.store.lock import DataFolderLock
+
+    app, _, _ = served
+    lock = DataFolderLock(app.settings.data_dir).acquire()  # as the service holds it
+    try:
+        assert await asyncio.to_thread(show_status, app.settings) == 0
+        assert capsys.readouterr().out.splitlines()[0].endswith("; ready")
+        fake_fr.mode = "status:404"
+        await app.run_once()
+        assert await asyncio.to_thread(show_status, app.settings, True) == 0
+        report = json.loads(capsys.readouterr().out)
+    finally:
+        lock.release()
+    assert report["ready"] is False
+    assert report["readiness_problems"][0].startswith("federal_register: ")

@@ -7,6 +7,7 @@ from typing import Any
 
 from monitor.settings.loading import ConfigError, load_settings
 from monitor.settings.model import Settings
+from monitor.settings.sections import WebSettings
 
 EXIT_CONFIG = 2
 
@@ -59,10 +60,7 @@ def healthcheck(config: str | None) -> int:
             f" (the configuration is invalid, {len(exc.problems)} problem(s): see `fr-monitor check-config`; "
             "its [web] address was used)"
         )
-    host = web.host
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
-        host = "127.0.0.1"
-    base = f"http://{host}:{web.port}"
+    base = service_address(web)
     try:
         alive, _ = _ask(f"{base}/healthz")
         ready, answer = _ask(f"{base}/readyz")
@@ -83,6 +81,23 @@ def healthcheck(config: str | None) -> int:
         return 1
     print(f"healthy: {base}{note}")
     return 0
+
+
+def service_address(web: WebSettings) -> str:
+    """Where the running service answers, as seen from this machine."""
+    host = web.host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
+        host = "127.0.0.1"
+    return f"http://{host}:{web.port}"
+
+
+def ask_readiness(web: WebSettings) -> list[str] | None:
+    """The running service's /readyz: its problems ([] when ready), None when it does not answer."""
+    try:
+        ready, answer = _ask(f"{service_address(web)}/readyz")
+    except OSError:
+        return None
+    return [] if ready else [str(p) for p in answer.get("problems") or ["not ready"]]
 
 
 def _ask(url: str) -> tuple[bool, dict[str, Any]]:

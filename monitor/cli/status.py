@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from monitor.cli.setup import ask_readiness
 from monitor.cli.table import eastern, short, table
 from monitor.core.clock import EASTERN
 from monitor.core.unread import TEXT_LABELS
@@ -31,6 +32,14 @@ def next_check(status: SourceRow | None) -> str:
     return f"{eastern(status.next_check_at)} ({status.next_check_reason})"
 
 
+def _verdict(problems: list[str] | None) -> str:
+    if problems is None:
+        return ""
+    if not problems:
+        return "; ready"
+    return f"; not ready: {len(problems)} problem(s), as /readyz says (`fr-monitor healthcheck` lists them)"
+
+
 def show_status(settings: Settings, as_json: bool = False) -> int:
     store = Store.open_existing(settings.data_dir, read_only=True)
     try:
@@ -45,9 +54,13 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
         store.close()
     summary = summarise(settings)
     running = service_running(settings.data_dir)
+    # The running service's own verdict, as /readyz and the console's overview give it (None: no answer).
+    problems = ask_readiness(settings.web) if running and settings.web.enabled else None
     if as_json:
         report: dict[str, Any] = {
             "service": "running" if running else "not running",
+            "ready": None if problems is None else not problems,
+            "readiness_problems": problems or [],
             "data_dir": str(settings.data_dir.absolute()),
             "sources": [
                 {
@@ -102,7 +115,7 @@ def show_status(settings: Settings, as_json: bool = False) -> int:
         }
         print(json.dumps(report, indent=2))
         return 0
-    print(f"service: {'running' if running else 'not running'} on {settings.data_dir.absolute()}")
+    print(f"service: {'running' if running else 'not running'} on {settings.data_dir.absolute()}{_verdict(problems)}")
     print("\nsources:")
     rows = []
     for source in summary["sources"]:
