@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
+from monitor.cli.asking import ask, service_address
 from monitor.settings.loading import ConfigError, load_settings
 from monitor.settings.model import Settings
-from monitor.settings.sections import WebSettings
 
 EXIT_CONFIG = 2
 
@@ -62,8 +61,8 @@ def healthcheck(config: str | None) -> int:
         )
     base = service_address(web)
     try:
-        alive, _ = _ask(f"{base}/healthz")
-        ready, answer = _ask(f"{base}/readyz")
+        alive, _ = ask(f"{base}/healthz")
+        ready, answer = ask(f"{base}/readyz")
     except OSError as exc:
         reason = getattr(exc, "reason", exc)
         text = getattr(reason, "strerror", None) or str(reason)
@@ -81,41 +80,6 @@ def healthcheck(config: str | None) -> int:
         return 1
     print(f"healthy: {base}{note}")
     return 0
-
-
-def service_address(web: WebSettings) -> str:
-    """Where the running service answers, as seen from this machine."""
-    host = web.host
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening on all interfaces: ask over loopback
-        host = "127.0.0.1"
-    return f"http://{host}:{web.port}"
-
-
-def ask_readiness(web: WebSettings) -> list[str] | None:
-    """The running service's /readyz: its problems ([] when ready), None when it does not answer."""
-    try:
-        ready, answer = _ask(f"{service_address(web)}/readyz")
-    except OSError:
-        return None
-    return [] if ready else [str(p) for p in answer.get("problems") or ["not ready"]]
-
-
-def _ask(url: str) -> tuple[bool, dict[str, Any]]:
-    """Whether the endpoint answered 200, and its JSON body."""
-    import json
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// endpoint
-            return response.status == 200, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:  # 503: the body says why
-        with exc:
-            try:
-                body = json.loads(exc.read() or b"{}")
-            except ValueError:
-                body = {}
-        return False, body if isinstance(body, dict) else {}
 
 
 async def test_notify(settings: Settings, target: str) -> int:

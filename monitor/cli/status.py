@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from monitor.cli.setup import ask_readiness
+from monitor.cli.asking import ask_readiness
 from monitor.cli.table import eastern, short, table
 from monitor.core.clock import EASTERN
 from monitor.core.unread import TEXT_LABELS
