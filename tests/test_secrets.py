@@ -437,6 +437,43 @@ def test_an_entry_stored_under_two_credentials_is_one_entry_after_the_upgrade(tm
     assert CANARY.encode() not in database_bytes(tmp_path)
 
 
+def test_a_linked_page_text_kept_under_credentials_is_renamed_on_upgrade(tmp_path):
+    """m014: a page entry's linked page text was kept (full_texts) by the entry's number, which held the page's
+    user and password; m012 renamed the entries but left it, so the password stayed in the database. It is
+    found under the entry's new name now; one already there is kept."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from monitor.store import schema
+    from monitor.store.base import DB_FILENAME
+    from monitor.store.store import Store
+
+    path = tmp_path / DB_FILENAME
+    database = Database(sqlite3.connect(path, isolation_level=None))
+    schema.migrations.apply(database, stop_before=schema.m014_texts_without_credentials.__name__)
+    for number, text in (
+        (f"https://reader:{CANARY}@news.example/press/1", "linked text"),
+        (f"https://reader:{CANARY}@news.example/press/2", "older copy"),
+        ("https://news.example/press/2", "newer copy"),
+        ("2025-00636", "a Federal Register document's text"),
+    ):
+        database.execute("INSERT INTO full_texts VALUES (?, ?, 0, 0)", [number, text])
+    database.close()
+
+    store = Store(path)
+    try:
+        texts = {r["number"]: r["text"] for r in store._rows("SELECT number, text FROM full_texts")}
+    finally:
+        store.close()
+    assert texts == {
+        "https://news.example/press/1": "linked text",
+        "https://news.example/press/2": "newer copy",
+        "2025-00636": "a Federal Register document's text",
+    }
+    assert CANARY.encode() not in database_bytes(tmp_path)
+
+
 def test_errors_recorded_with_secrets_before_they_were_masked_are_masked_on_upgrade(tmp_path):
     """m013: a source's last error and an unread text's reason an earlier release recorded with a URL's user and
     password or query values (status, the console and /readyz show them, the last error after the source

@@ -361,3 +361,21 @@ def m013_recorded_errors_without_secrets(db: Database) -> None:
         for row_key, text in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():  # noqa: S608
             if isinstance(text, str) and (masked := redact_secrets(text)) != text:
                 db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [masked, row_key])  # noqa: S608
+
+
+@migrations()
+def m014_texts_without_credentials(db: Database) -> None:
+    """What m012 left out: the texts read for matching are kept by number (full_texts), and a page entry's
+    linked page is kept by the entry's number, which held the page's user and password. Renamed as m012 named
+    the entries (so the text is found by the entry's name now); where that name already has a text, the older
+    copy goes. `rereads`, kept by number too, the same way."""
+    with_credentials = re.compile(r"^(https?://)[^/@\s]+@")
+    for table in ("full_texts", "rereads"):
+        for rowid, number in db.execute(f"SELECT rowid, number FROM {table} WHERE number LIKE '%@%'").fetchall():  # noqa: S608
+            named = with_credentials.sub(r"\1", number)
+            if named == number:
+                continue
+            if db.execute(f"SELECT 1 FROM {table} WHERE number = ?", [named]).fetchone():  # noqa: S608
+                db.execute(f"DELETE FROM {table} WHERE rowid = ?", [rowid])  # noqa: S608
+            else:
+                db.execute(f"UPDATE {table} SET number = ? WHERE rowid = ?", [named, rowid])  # noqa: S608
