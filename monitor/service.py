@@ -97,7 +97,8 @@ async def poll_forever(
         try:
             outcome = await app.poll(source)
         except Exception as exc:  # what follows a poll failed (storing its failure, its metrics, the ops target)
-            app.loops.failed(f"poll:{source.name}", exc, source=source.name)
+            # Counted under a name of its own: a poll's own bug is counted as "poll:NAME" by app.poll already.
+            app.loops.failed(f"{source.name} after poll", exc, source=source.name)
             outcome = PollOutcome(source.name, False, error=f"{type(exc).__name__}", reason="internal_error")
         now = app.clock()
         failures = 0 if outcome.ok else failures + 1

@@ -621,7 +621,7 @@ async def test_a_failure_after_a_poll_is_counted_and_the_source_polls_on(fake_fr
     app.operations.after_poll = after_poll_failing_twice  # type: ignore[method-assign]
     try:
         await run_polls(app, clock, source, polls=4)
-        errors = app.metrics.loop_errors.labels("poll:flaky")._value.get()
+        errors = app.metrics.loop_errors.labels("flaky after poll")._value.get()
         failing_after = app.loops.failing()
     finally:
         await app.close()
