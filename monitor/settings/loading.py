@@ -255,24 +255,17 @@ def hasty_polls(settings: Settings) -> list[str]:
     15` reads as 15 seconds, which upstream sites would take for abuse. Warnings, not errors: a local mirror or a
     test server may be polled as often as one likes."""
     from datetime import UTC, datetime
-    from ipaddress import ip_address
     from urllib.parse import urlsplit
 
+    from monitor.notify.hosts import is_internal_host
     from monitor.registry import describe_sources
-
-    def local(url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        try:
-            return host == "localhost" or ip_address(host).is_loopback or ip_address(host).is_private
-        except ValueError:
-            return False
 
     described, _ = describe_sources(settings, datetime.now(UTC))
     return [
         f"{d.name} is checked every {d.interval:g} seconds at {urlsplit(d.url).hostname}: a bare number is seconds "
         f'(write "{d.interval:g}m" for minutes); upstream sites ask for restraint'
         for d in described
-        if d.interval < HASTY_POLL_SECONDS and not local(d.url)
+        if d.interval < HASTY_POLL_SECONDS and not is_internal_host(urlsplit(d.url).hostname or "")
     ]
 
 
